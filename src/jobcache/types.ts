@@ -1,0 +1,107 @@
+/** salt's job load: what was run, on what, by whom. Stored before the first host is contacted. */
+export interface JobLoad {
+  jid: string;
+  fun: string;
+  arg: unknown[];
+  tgt: string;
+  tgt_type: string;
+  user: string;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * salt's full return for one host, flat and honest: `return` is the module's value, `retcode` and
+ * `success` are the real ones. A host that could not be reached has `return` =
+ * `{_error, stdout, stderr, retcode, parsed: null}`, retcode 255 and success false.
+ */
+export interface HostReturn {
+  id: string;
+  jid: string;
+  fun: string;
+  fun_args: unknown[];
+  return: unknown;
+  retcode: number;
+  success: boolean;
+  /** ISO-8601 UTC time the return reached brine, e.g. `2026-11-29T04:33:01.123456`. */
+  _stamp: string;
+  out?: string;
+}
+
+/** A job as the cache knows it. */
+export interface JobRecord {
+  load: JobLoad;
+  /** The roster ids the job targeted, in roster order. */
+  minions: string[];
+  /** Epoch milliseconds. */
+  startedAt: number;
+  endedAt?: number;
+  /** The brine process that ran it (for jobs.active). */
+  pid?: number;
+}
+
+export interface JobQuery {
+  /** fnmatch globs; a job matches if its fun matches any. */
+  functions?: string[];
+  /** fnmatch glob against the target (a list target is matched joined with commas). */
+  target?: string;
+  /** Any key/value pair of the job's metadata matches (salt's search_metadata). */
+  metadata?: Record<string, unknown>;
+  /** Epoch milliseconds, inclusive. */
+  startTime?: number;
+  endTime?: number;
+  /** Paging, newest first. */
+  limit?: number;
+  offset?: number;
+}
+
+/** A (returner, jid, host) still to be delivered; `id` is null for the job's load (save_load). */
+export interface PendingDelivery {
+  returner: string;
+  jid: string;
+  id: string | null;
+  attempts: number;
+  lastError?: string;
+}
+
+export interface PendingSummary {
+  returner: string;
+  count: number;
+  oldestJid: string;
+  lastError?: string;
+}
+
+/**
+ * The job cache every run writes to and `salt-run jobs.*` reads from. The local SQLite cache
+ * implements it; a returner-backed master job cache (e.g. mysql) implements it too.
+ */
+export interface JobCache {
+  readonly name: string;
+  /** Reserves a jid unique within the cache (the passed one, validated, or a new one for `now`). */
+  prepJid(now: Date, passedJid?: string): Promise<string>;
+  /** Writes the load and the targeted minions; `forwardTo` returners get the load queued for delivery in the same commit. */
+  saveLoad(job: JobRecord, forwardTo?: readonly string[]): Promise<void>;
+  /** Commits one host's return (and its queued deliveries) before resolving. */
+  saveReturn(ret: HostReturn, forwardTo?: readonly string[]): Promise<void>;
+  /** Marks the job finished. */
+  endJob(jid: string, endedAt: number): Promise<void>;
+  getJob(jid: string): Promise<JobRecord | undefined>;
+  /** `{id: return}` for every host that has a return. */
+  getJid(jid: string): Promise<Record<string, HostReturn>>;
+  /** Newest first. */
+  getJobs(query: JobQuery): Promise<JobRecord[]>;
+  /** Jobs whose brine process is still alive. */
+  activeJobs(): Promise<JobRecord[]>;
+  /** Removes jobs started before `olderThan` (epoch ms) in bounded batches; returns how many were removed. */
+  cleanOldJobs(olderThan: number, batchSize?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The durable outbox of returns and loads still to be delivered to returners. */
+export interface DeliveryQueue {
+  /** Claims up to `limit` pending deliveries for one returner, oldest first, so that concurrent brine processes do not deliver the same one. */
+  claim(returner: string, limit: number): Promise<PendingDelivery[]>;
+  markDelivered(returner: string, items: readonly PendingDelivery[]): Promise<void>;
+  /** Releases the claim and records the error; the items stay pending. */
+  markFailed(returner: string, items: readonly PendingDelivery[], error: string): Promise<void>;
+  listPending(returner?: string): Promise<PendingSummary[]>;
+}
