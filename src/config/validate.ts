@@ -1,0 +1,87 @@
+import { ConfigError } from '../errors.js';
+
+/** Small type checks shared by the config, Saltfile and roster loaders. */
+
+export type Check<T> = (value: unknown) => { ok: true; value: T } | { ok: false; expected: string };
+
+/** How a bad value is quoted in one-line errors: `'abc'`, `5`, `a list`, `a mapping`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return `a date (${value.toISOString().slice(0, 10)}; quote it)`;
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+export const string: Check<string> = (v) =>
+  typeof v === 'string' ? { ok: true, value: v } : { ok: false, expected: 'a string' };
+
+/** Passwords written as bare numbers are refused: YAML 1.1 turns `0123` into 83. */
+export const secret: Check<string> = (v) =>
+  typeof v === 'string' ? { ok: true, value: v } : { ok: false, expected: 'a string (quote it)' };
+
+export const boolean: Check<boolean> = (v) =>
+  typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, expected: 'a boolean (true/false, yes/no)' };
+
+/** salt keeps `ssh_port` as the string "22"; digit strings are accepted. */
+export const port: Check<number> = (v) => {
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535
+    ? { ok: true, value: n }
+    : { ok: false, expected: 'an integer 1-65535' };
+};
+
+export const positiveInt: Check<number> = (v) => {
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0
+    ? { ok: true, value: n }
+    : { ok: false, expected: 'a positive integer' };
+};
+
+export const positiveNumber: Check<number> = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0
+    ? { ok: true, value: v }
+    : { ok: false, expected: 'a positive number' };
+
+export const nonNegativeNumber: Check<number> = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0
+    ? { ok: true, value: v }
+    : { ok: false, expected: 'a non-negative number' };
+
+export const mapping: Check<Record<string, unknown>> = (v) =>
+  isMapping(v) ? { ok: true, value: v } : { ok: false, expected: 'a mapping' };
+
+export const stringList: Check<string[]> = (v) =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string')
+    ? { ok: true, value: v as string[] }
+    : { ok: false, expected: 'a list of strings' };
+
+export const stringOrStringList: Check<string | string[]> = (v) =>
+  typeof v === 'string' ? { ok: true, value: v } : stringList(v);
+
+/** `cmd_umask: 0077` is an int in YAML 1.1 (63); `'0077'` stays a string. */
+export const stringOrNumber: Check<string | number> = (v) =>
+  typeof v === 'string' || typeof v === 'number'
+    ? { ok: true, value: v }
+    : { ok: false, expected: 'a string or a number' };
+
+export const anyValue: Check<unknown> = (v) => ({ ok: true, value: v });
+
+/** Reads one option through a check; null/undefined is absent, a bad value a ConfigError naming `where` and the key. */
+export function readOption<T>(
+  opts: Readonly<Record<string, unknown>>,
+  key: string,
+  check: Check<T>,
+  where: string,
+): T | undefined {
+  const value = Object.hasOwn(opts, key) ? opts[key] : undefined;
+  if (value === null || value === undefined) return undefined;
+  const res = check(value);
+  if (!res.ok) throw new ConfigError(`${where}: key '${key}' must be ${res.expected} (got ${describeValue(value)})`);
+  return res.value;
+}

@@ -1,0 +1,84 @@
+import { ConfigError } from '../errors.js';
+import * as v from '../config/validate.js';
+
+/** One flat-roster host under salt's own keys, validated. */
+export interface RosterEntry {
+  host?: string;
+  port?: number;
+  user?: string;
+  passwd?: string;
+  priv?: string;
+  priv_passwd?: string;
+  sudo?: boolean;
+  sudo_user?: string;
+  tty?: boolean;
+  /** Seconds to establish the connection (salt's ssh ConnectTimeout). */
+  timeout?: number;
+  minion_opts?: Record<string, unknown>;
+  connection?: 'ssh' | 'local';
+  identities_only?: boolean;
+  /** Accepted for salt compatibility; brine deploys no thin, so these are unused. */
+  thin_dir?: string;
+  cmd_umask?: string | number;
+  set_path?: string;
+  ssh_options?: string[];
+  ssh_pre_flight?: string;
+  ssh_pre_flight_args?: string | string[];
+}
+
+/** Roster id → entry, in file order. */
+export type Roster = ReadonlyMap<string, RosterEntry>;
+
+const connection: v.Check<'ssh' | 'local'> = (x) =>
+  x === 'ssh' || x === 'local' ? { ok: true, value: x } : { ok: false, expected: "'ssh' or 'local'" };
+
+/** The one table of valid keys, so the unknown-key message can list them. */
+const FIELDS: { readonly [K in keyof RosterEntry]-?: v.Check<NonNullable<RosterEntry[K]>> } = {
+  host: v.string,
+  port: v.port,
+  user: v.string,
+  passwd: v.secret,
+  priv: v.string,
+  priv_passwd: v.secret,
+  sudo: v.boolean,
+  sudo_user: v.string,
+  tty: v.boolean,
+  timeout: v.positiveNumber,
+  minion_opts: v.mapping,
+  connection,
+  identities_only: v.boolean,
+  thin_dir: v.string,
+  cmd_umask: v.stringOrNumber,
+  set_path: v.string,
+  ssh_options: v.stringList,
+  ssh_pre_flight: v.string,
+  ssh_pre_flight_args: v.stringOrStringList,
+};
+
+export const ROSTER_KEYS: readonly string[] = Object.keys(FIELDS);
+
+/**
+ * Validates one entry. `where` prefixes errors (`roster.yaml: host 'web1'`).
+ * A bare string is the host (salt's `web1: 10.0.0.1`); null is an entry with no keys (host = id).
+ */
+export function validateEntry(raw: unknown, where: string): RosterEntry {
+  if (typeof raw === 'string') return { host: raw };
+  if (raw === null || raw === undefined) return {};
+  if (!v.isMapping(raw)) {
+    throw new ConfigError(`${where}: must be a mapping or a host string (got ${v.describeValue(raw)})`);
+  }
+  const entry: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    const check = Object.hasOwn(FIELDS, key) ? FIELDS[key as keyof RosterEntry] : undefined;
+    if (check === undefined) {
+      throw new ConfigError(`${where}: unknown key '${key}' (valid: ${ROSTER_KEYS.join(', ')})`);
+    }
+    const value = raw[key];
+    const res = (check as v.Check<unknown>)(value);
+    if (!res.ok) {
+      throw new ConfigError(`${where}: key '${key}' must be ${res.expected} (got ${v.describeValue(value)})`);
+    }
+    entry[key] = res.value;
+  }
+  return entry as RosterEntry;
+}

@@ -1,0 +1,28 @@
+import { ConfigError } from '../errors.js';
+import { describeValue, isMapping } from '../config/validate.js';
+import { parseYaml, readOptionalFile } from '../config/yaml-file.js';
+import { validateEntry, type Roster, type RosterEntry } from './entry.js';
+
+export type { Roster, RosterEntry } from './entry.js';
+export { ROSTER_KEYS, validateEntry } from './entry.js';
+
+/** Parses flat-roster YAML text; `file` only names the source in errors. */
+export function parseRoster(text: string, file: string): Roster {
+  const data = parseYaml(text, file);
+  const roster = new Map<string, RosterEntry>();
+  if (data === null || data === undefined) return roster;
+  if (!isMapping(data)) {
+    throw new ConfigError(`${file}: the roster must be a mapping of id to host (got ${describeValue(data)})`);
+  }
+  for (const id of Object.keys(data)) {
+    roster.set(id, validateEntry(data[id], `${file}: host '${id}'`));
+  }
+  return roster;
+}
+
+/** Loads salt's flat roster (YAML 1.1, no Jinja rendering). Errors are one-line ConfigErrors naming file, host and key. */
+export async function loadRoster(file: string): Promise<Roster> {
+  const res = await readOptionalFile(file, 'roster file');
+  if (!res.found) throw new ConfigError(`roster file ${file} not found`);
+  return parseRoster(res.text, file);
+}
