@@ -1,0 +1,78 @@
+import { ArgumentError, type ExecutionModule, type ModuleFunction } from './types.js';
+
+type ModuleLoader = () => Promise<{ executionModule: ExecutionModule }>;
+
+/** salt's module name → a lazy import of its one file. Adding a module = one file + one line here. */
+const MODULES: Readonly<Record<string, ModuleLoader>> = Object.freeze({
+  cmd: () => import('./cmd.js'),
+  disk: () => import('./disk.js'),
+  file: () => import('./file.js'),
+  grains: () => import('./grains.js'),
+  pkg: () => import('./pkg.js'),
+  service: () => import('./service.js'),
+  status: () => import('./status.js'),
+  sys: () => import('./sys.js'),
+  test: () => import('./test.js'),
+});
+
+const FUN_NAME = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+async function loadModule(name: string): Promise<ExecutionModule | undefined> {
+  const loader = Object.hasOwn(MODULES, name) ? MODULES[name] : undefined;
+  return loader === undefined ? undefined : (await loader()).executionModule;
+}
+
+/** The function behind `fun` (`cmd.run`), or salt's `'<fun>' is not available.` */
+export async function loadFunction(fun: string): Promise<ModuleFunction> {
+  const match = FUN_NAME.exec(fun);
+  const module = match?.[1] === undefined ? undefined : await loadModule(match[1]);
+  const short = match?.[2];
+  const found = module !== undefined && short !== undefined && Object.hasOwn(module.functions, short);
+  if (!found) throw new ArgumentError(`'${fun}' is not available.`);
+  return module.functions[short] as ModuleFunction;
+}
+
+export function listModules(): string[] {
+  return Object.keys(MODULES).sort();
+}
+
+/** `module.function` names, of one module or of all, sorted. */
+export async function listFunctions(moduleName?: string): Promise<string[]> {
+  const names = moduleName === undefined ? listModules() : [moduleName];
+  const lists = await Promise.all(
+    names.map(async (name) => {
+      const module = await loadModule(name);
+      return module === undefined ? [] : Object.keys(module.functions).map((short) => `${name}.${short}`);
+    }),
+  );
+  return lists.flat().sort();
+}
+
+/**
+ * Docstrings by function name, for `sys.doc`: all of them, one module's (`cmd`), one function's
+ * (`cmd.run`), or those matching a glob (`cmd.run*`). Nothing matching gives `{}`, as salt does.
+ */
+export async function getDoc(fun?: string): Promise<Record<string, string>> {
+  const all = await listFunctions();
+  const matches = all.filter((name) => fun === undefined || matchesDocQuery(name, fun));
+  const docs: Record<string, string> = {};
+  for (const name of matches) docs[name] = (await loadFunction(name)).doc;
+  return docs;
+}
+
+/** salt's sys.* argument matching: a module name, an exact function name, or an fnmatch glob. */
+export function matchesDocQuery(name: string, query: string): boolean {
+  if (name === query || name.startsWith(`${query}.`)) return true;
+  if (!/[*?]/.test(query)) return false;
+  return globToRegExp(query).test(name);
+}
+
+export function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (const char of glob) {
+    if (char === '*') source += '.*';
+    else if (char === '?') source += '.';
+    else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
