@@ -1,4 +1,5 @@
-import type { HostReturn, JobLoad } from '../jobcache/types.js';
+import type { MasterOptions } from '../config/types.js';
+import type { HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
 
 /** An event as salt's event_return receives it. */
 export interface SaltEvent {
@@ -35,7 +36,25 @@ export interface Returner {
   getMinions?(): Promise<string[]>;
   prepJid?(passedJid?: string): Promise<string>;
   eventReturn?(events: readonly SaltEvent[]): Promise<void>;
-  /** Removes what is older than keep_jobs_seconds. */
-  cleanOldJobs?(keepSeconds: number): Promise<void>;
+  /** Removes what is older than keep_jobs_seconds; may say how many jobs it removed. */
+  cleanOldJobs?(keepSeconds: number): Promise<number | void>;
+  /** Creates missing tables (`salt-run returners.init`); resolves to one line saying what is ready. */
+  init?(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** What a returner is built from: the master options plus this run's `--return_config` / `--return_kwargs`. */
+export interface ReturnerLoadContext {
+  opts: MasterOptions;
+  returnConfig?: string | undefined;
+  returnKwargs?: Readonly<Record<string, unknown>> | undefined;
+  /** The local job cache, for the `local_cache` returner. */
+  localCache?: JobCache | undefined;
+  /** Injected clock (prep_jid, retention). */
+  now?: (() => Date) | undefined;
+}
+
+/** One returner file: its registry key maps to a lazy import of a module exporting this. */
+export interface ReturnerModule {
+  createReturner(ctx: ReturnerLoadContext): Returner | Promise<Returner>;
 }

@@ -1,0 +1,83 @@
+import { ConfigError } from '../errors.js';
+import type { MasterOptions } from '../config/types.js';
+
+/** One returner setting: its type and salt's module default. */
+export interface OptionSpec {
+  kind: 'string' | 'int';
+  default?: string | number;
+}
+
+export type OptionSchema = Readonly<Record<string, OptionSpec>>;
+
+export type ReturnerOptionValues<S extends OptionSchema> = {
+  [K in keyof S]: S[K]['kind'] extends 'int' ? number | undefined : string | undefined;
+};
+
+/** `--return_config` / `--return_kwargs` of one run. */
+export interface ReturnerOptionSources {
+  returnConfig?: string | undefined;
+  returnKwargs?: Readonly<Record<string, unknown>> | undefined;
+}
+
+interface Found {
+  value: unknown;
+  key: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** Flat `a.b.c`, or nested `a.b: {c}` / `a: {b: {c}}`, as salt's config.option finds it. */
+function lookup(opts: MasterOptions, path: readonly string[]): Found | undefined {
+  const flat = path.join('.');
+  if (isSet(opts[flat])) return { value: opts[flat], key: flat };
+  for (let split = path.length - 1; split >= 1; split--) {
+    let node: unknown = opts[path.slice(0, split).join('.')];
+    for (const part of path.slice(split)) node = isRecord(node) ? node[part] : undefined;
+    if (isSet(node)) return { value: node, key: flat };
+  }
+  return undefined;
+}
+
+/**
+ * salt's get_returner_options (salt/returners/__init__.py): `<ret_config>.<name>.<attr>` first,
+ * then `<name>.<attr>`, then `--return_kwargs`, then the module defaults; the string "None" unsets.
+ */
+export function returnerOptions<S extends OptionSchema>(
+  name: string,
+  opts: MasterOptions,
+  sources: ReturnerOptionSources,
+  schema: S,
+): ReturnerOptionValues<S> {
+  const out: Record<string, string | number | undefined> = {};
+  for (const [attr, spec] of Object.entries(schema)) {
+    let found: Found | undefined;
+    if (sources.returnConfig) found = lookup(opts, [sources.returnConfig, name, attr]);
+    found ??= lookup(opts, [name, attr]);
+    const kwargs = sources.returnKwargs ?? {};
+    for (const key of [attr, `${name}.${attr}`]) {
+      if (isSet(kwargs[key])) found = { value: kwargs[key], key: `--return_kwargs ${key}` };
+    }
+    if (found === undefined && spec.default !== undefined) found = { value: spec.default, key: `${name}.${attr}` };
+    out[attr] = convert(found, spec);
+  }
+  return out as ReturnerOptionValues<S>;
+}
+
+function convert(found: Found | undefined, spec: OptionSpec): string | number | undefined {
+  if (found === undefined) return undefined;
+  const { value, key } = found;
+  if (typeof value === 'string' && value.toLowerCase() === 'none') return undefined;
+  if (isRecord(value) || Array.isArray(value)) {
+    throw new ConfigError(`${key}: expected a ${spec.kind === 'int' ? 'integer' : 'string'}, got ${JSON.stringify(value)}`);
+  }
+  if (spec.kind === 'string') return String(value);
+  const text = String(value).trim();
+  if (!/^[+-]?\d+$/.test(text)) throw new ConfigError(`${key}: expected an integer, got '${String(value)}'`);
+  return Number.parseInt(text, 10);
+}
