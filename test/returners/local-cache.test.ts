@@ -15,4 +15,4 @@ returnerContractSuite('local_cache', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, ['save_load', 'get_jid', 'get_jids', 'clean_old_jobs', 'prep_jid']);

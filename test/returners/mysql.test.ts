@@ -15,7 +15,7 @@ returnerContractSuite('mysql', async () => {
     countEvents: (tag) => count('SELECT COUNT(*) AS n FROM salt_events WHERE tag = ?', [tag]),
     cleanup: () => db.drop(),
   };
-});
+}, ['save_load', 'get_jid', 'get_jids', 'get_fun', 'get_minions', 'event_return', 'clean_old_jobs', 'prep_jid']);
 
 describe('mysql returner', () => {
   let db: TestDatabase;
