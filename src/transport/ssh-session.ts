@@ -1,0 +1,127 @@
+import type { Client, ClientChannel } from 'ssh2';
+import { TransportError, type ExecOptions, type ExecResult, type HostTarget, type Session } from './types.js';
+
+/** How long a closed channel may take to confirm before the whole connection is dropped. */
+const CLOSE_GRACE_MS = 2000;
+
+/** Wraps a ready ssh2 client (type-only import here; ssh.ts is the one that loads ssh2). */
+export function createSession(client: Client, target: HostTarget): Session {
+  let isClosed = false;
+  const running = new Set<() => void>();
+  client.on('close', () => {
+    isClosed = true;
+    for (const stop of running) stop();
+  });
+  const end = () => {
+    try {
+      client.end();
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    exec(command, options) {
+      if (isClosed) {
+        return Promise.reject(new TransportError('closed', `Connection to ${target.host} port ${target.port} is closed`));
+      }
+      const failed = (err: Error) =>
+        new TransportError('closed', `${target.host} port ${target.port}: cannot run a command: ${err.message}`, { cause: err });
+      const dropConnection = () => {
+        isClosed = true;
+        client.destroy();
+      };
+      return new Promise((resolve, reject) => {
+        try {
+          client.exec(command, options.pty ? { pty: true } : {}, (err, channel) => {
+            if (err) reject(failed(err));
+            else collect(channel, options, running, dropConnection).then(resolve, reject);
+          });
+        } catch (err) {
+          reject(failed(err as Error)); // ssh2 throws synchronously once the socket is gone
+        }
+      });
+    },
+    close() {
+      isClosed = true;
+      end();
+    },
+  };
+}
+
+/** Gathers one command's output; finished when the channel closes, not on 'exit'. */
+function collect(channel: ClientChannel, options: ExecOptions, running: Set<() => void>, dropConnection: () => void): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let exitCode: number | null = null;
+    let exitSignal: string | undefined;
+    let timedOut = false;
+    let grace: NodeJS.Timeout | undefined;
+    let isDone = false;
+
+    const done = () => {
+      if (isDone) return;
+      isDone = true;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      running.delete(done);
+      options.signal?.removeEventListener('abort', stop);
+      const result: ExecResult = {
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        exitCode,
+        timedOut,
+      };
+      if (exitSignal !== undefined) result.signal = exitSignal;
+      resolve(result);
+    };
+    function stop() {
+      if (isDone || grace) return;
+      try {
+        sendKill(channel);
+        channel.close();
+      } catch {
+        // the channel is already closing
+      }
+      // sshd holds a channel open until its process exits; drop the connection rather than wait.
+      grace = setTimeout(() => {
+        dropConnection();
+        done();
+      }, CLOSE_GRACE_MS);
+    }
+
+    running.add(done);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, options.timeoutMs);
+    options.signal?.addEventListener('abort', stop, { once: true });
+
+    channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exitCode = typeof code === 'number' ? code : null;
+      if (signal) exitSignal = signal;
+    });
+    channel.on('close', done);
+    channel.on('error', () => {});
+    // Over a pty, EOF never reaches the command (as with ssh -t), and an ended channel cannot be signalled.
+    if (options.pty) {
+      if (options.stdin !== undefined) channel.write(options.stdin);
+    } else channel.end(options.stdin ?? '');
+    if (options.signal?.aborted) stop();
+  });
+}
+
+type SignallableChannel = ClientChannel & {
+  outgoing?: { id: number; state: string };
+  _client?: { _protocol?: { signal(id: number, name: string): void } };
+};
+
+/** sshd kills the command's process group on a `signal` request, which frees the channel at once. */
+function sendKill(channel: ClientChannel): void {
+  if (channel.writable) return channel.signal('KILL');
+  // Channel.signal() is a no-op once stdin is ended, so go through ssh2's protocol object (ssh2 pinned at 1.17).
+  const { outgoing, _client: owner } = channel as SignallableChannel;
+  if (outgoing && outgoing.state !== 'closed') owner?._protocol?.signal(outgoing.id, 'KILL');
+}

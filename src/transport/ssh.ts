@@ -1,0 +1,227 @@
+import { readFile } from 'node:fs/promises';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, ParsedKey, ServerHostKeyAlgorithm } from 'ssh2';
+import { parseKnownHosts, type KnownHosts } from './known-hosts.js';
+import { socketError, timeoutError, verifyHostKey, type ConnectStage } from './ssh-errors.js';
+import { createSession } from './ssh-session.js';
+import {
+  TransportError,
+  type ConnectOptions,
+  type HostTarget,
+  type Session,
+  type Transport,
+} from './types.js';
+
+const { Client, utils } = ssh2;
+
+const AUTH_EXHAUSTED = 'All configured authentication methods failed';
+
+/** Files shared by every host of one transport: read (and decrypted) once, not once per host. */
+interface SharedFiles {
+  knownHosts(file: string): Promise<KnownHosts>;
+  privateKey(file: string, passphrase: string | undefined): Promise<ParsedKey | string>;
+}
+
+/** The SSH transport: one ssh2 connection per host, host keys checked against known_hosts. */
+export function createSshTransport(): Transport {
+  const knownHostsByFile = new Map<string, Promise<KnownHosts>>();
+  const keysByFile = new Map<string, Promise<ParsedKey | string>>();
+  const files: SharedFiles = {
+    knownHosts(file) {
+      let loaded = knownHostsByFile.get(file);
+      if (!loaded) {
+        loaded = loadKnownHosts(file);
+        knownHostsByFile.set(file, loaded);
+      }
+      return loaded;
+    },
+    privateKey(file, passphrase) {
+      const cacheKey = `${file}\0${passphrase ?? ''}`;
+      let loaded = keysByFile.get(cacheKey);
+      if (!loaded) {
+        loaded = loadPrivateKey(file, passphrase);
+        keysByFile.set(cacheKey, loaded);
+      }
+      return loaded;
+    },
+  };
+  return { connect: (target, options) => connectHost(target, options, files) };
+}
+
+async function loadKnownHosts(file: string): Promise<KnownHosts> {
+  try {
+    return parseKnownHosts(await readFile(file, 'utf8'), file);
+  } catch (err) {
+    // A missing known_hosts is an empty one, as for ssh: every host is then unknown.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseKnownHosts('', file);
+    throw new TransportError('other', `cannot read known_hosts file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The parsed key, or a one-line reason it cannot be used. */
+async function loadPrivateKey(file: string, passphrase: string | undefined): Promise<ParsedKey | string> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    return `key file ${file} is not readable (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  const parsed: unknown = utils.parseKey(data, passphrase);
+  const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey | Error | undefined;
+  if (key === undefined) return `key file ${file} holds no key`;
+  if (!(key instanceof Error)) {
+    return key.isPrivateKey() ? key : `key file ${file} is not a private key`;
+  }
+  if (/no passphrase given/.test(key.message)) return `key file ${file} is encrypted and no priv_passwd was given`;
+  if (passphrase !== undefined) return `key file ${file} could not be decrypted: wrong priv_passwd`;
+  return `key file ${file} could not be read: ${key.message}`;
+}
+
+/** Builds the auth methods in order: key file, agent, password (+ keyboard-interactive with it). */
+async function authPlan(target: HostTarget, options: ConnectOptions, files: SharedFiles) {
+  const username = target.user;
+  const methods: AnyAuthMethod[] = [];
+  let keyProblem: string | undefined;
+  if (target.priv !== undefined) {
+    const key = await files.privateKey(target.priv, target.privPasswd);
+    if (typeof key === 'string') keyProblem = key;
+    else methods.push({ type: 'publickey', username, key });
+  }
+  const skipAgent = target.identitiesOnly && target.priv !== undefined;
+  if (options.agentSocket !== undefined && !skipAgent) {
+    methods.push({ type: 'agent', username, agent: options.agentSocket });
+  }
+  const password = target.passwd;
+  if (password !== undefined) {
+    methods.push({ type: 'password', username, password });
+    methods.push({
+      type: 'keyboard-interactive',
+      username,
+      prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)),
+    });
+  }
+  return { methods, keyProblem };
+}
+
+/** OpenSSH's order (ed25519 first), with the types known_hosts lists for the host moved to the front, as ssh does. */
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+function hostKeyAlgorithms(knownTypes: string[]): ServerHostKeyAlgorithm[] {
+  if (knownTypes.length === 0) return HOST_KEY_ALGORITHMS;
+  // An ssh-rsa key is offered under the rsa-sha2-* signature names too.
+  const isKnown = (algo: string) => knownTypes.includes(algo.startsWith('rsa-sha2-') ? 'ssh-rsa' : algo);
+  return [...HOST_KEY_ALGORITHMS.filter(isKnown), ...HOST_KEY_ALGORITHMS.filter((a) => !isKnown(a))];
+}
+
+/** The name the server uses for a method (the agent signs with publickey). */
+function wireName(type: AuthenticationType): AuthenticationType {
+  return type === 'agent' ? 'publickey' : type;
+}
+
+async function connectHost(target: HostTarget, options: ConnectOptions, files: SharedFiles): Promise<Session> {
+  const { host, port } = target;
+  const hostKeys = options.hostKeys;
+  const knownHosts = hostKeys.mode === 'none' ? undefined : await files.knownHosts(hostKeys.knownHostsFile);
+  const { methods, keyProblem } = await authPlan(target, options, files);
+  const denied = (tried: string[]) =>
+    `${target.user}@${host}: Permission denied (${tried.join(',') || 'none'}).${keyProblem ? ` (${keyProblem})` : ''}`;
+  if (methods.length === 0) {
+    throw new TransportError('auth', keyProblem ? denied(['publickey']) : `${target.user}@${host}: no key, agent or password to log in with`);
+  }
+  if (options.signal?.aborted) throw new TransportError('closed', `Connection to ${host} port ${port} aborted`);
+
+  return new Promise<Session>((resolve, reject) => {
+    const client = new Client();
+    let stage: ConnectStage = 'tcp';
+    let settled = false;
+    let hostKeyError: TransportError | undefined;
+    let serverMethods: string[] = [];
+    const tried: string[] = [];
+
+    const finish = (err?: TransportError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (!err) return resolve(createSession(client, target));
+      client.destroy();
+      reject(err);
+    };
+    const onAbort = () => finish(new TransportError('closed', `Connection to ${host} port ${port} aborted`));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Guards DNS and the TCP connect too, which ssh2's readyTimeout does not cover.
+    const timer = setTimeout(() => finish(timeoutError(host, port, stage)), target.connectTimeoutSec * 1000);
+
+    client.on('connect', () => (stage = 'banner'));
+    client.on('handshake', () => (stage = 'auth'));
+    client.on('ready', () => finish());
+    client.on('close', () => {
+      if (!settled) finish(hostKeyError ?? new TransportError('closed', `Connection closed by ${host} port ${port}`));
+    });
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      if (hostKeyError) return finish(hostKeyError);
+      switch (err.level) {
+        case 'agent':
+          return; // ssh2 moves on to the next method by itself
+        case 'client-authentication':
+          if (err.message !== AUTH_EXHAUSTED) return;
+          return finish(new TransportError('auth', denied(tried.length ? tried : serverMethods), { cause: err }));
+        case 'client-timeout':
+          return finish(timeoutError(host, port, stage));
+        case 'client-dns':
+          return finish(new TransportError('dns', `ssh: Could not resolve hostname ${host}: ${resolverMessage(err)}`, { cause: err }));
+        case 'client-socket':
+          return finish(socketError(host, port, err));
+        default:
+          return finish(new TransportError('other', `ssh: ${host} port ${port}: ${err.message}`, { cause: err }));
+      }
+    });
+
+    const queue = [...methods];
+    try {
+      client.connect({
+        host,
+        port,
+        username: target.user,
+        readyTimeout: target.connectTimeoutSec * 1000,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+        algorithms: { serverHostKey: hostKeyAlgorithms(knownHosts?.keyTypes(host, port) ?? []) },
+        hostVerifier: (key: Buffer): boolean => {
+          hostKeyError = verifyHostKey(knownHosts, hostKeys.mode, host, port, key);
+          return hostKeyError === undefined;
+        },
+        authHandler: (methodsLeft, _partialSuccess, next) => {
+          // ssh2 passes null before the first attempt, when the server has not yet said what it allows.
+          if (methodsLeft) serverMethods = methodsLeft;
+          for (let method = queue.shift(); method; method = queue.shift()) {
+            const name = wireName(method.type);
+            if (methodsLeft && !methodsLeft.includes(name)) continue;
+            if (!tried.includes(name)) tried.push(name);
+            return next(method);
+          }
+          next(false as unknown as AuthenticationType);
+        },
+      });
+    } catch (err) {
+      // ssh2 throws synchronously on bad options (an invalid port, say).
+      finish(new TransportError('other', `ssh: ${host} port ${port}: ${(err as Error).message}`, { cause: err }));
+    }
+  });
+}
+
+/** getaddrinfo's codes in the words ssh prints. */
+function resolverMessage(err: Error & { code?: string }): string {
+  if (err.code === 'ENOTFOUND') return 'Name or service not known';
+  if (err.code === 'EAI_AGAIN') return 'Temporary failure in name resolution';
+  return err.message;
+}
