@@ -91,8 +91,11 @@ export interface JobCache {
   getJobs(query: JobQuery): Promise<JobRecord[]>;
   /** Jobs whose brine process is still alive. */
   activeJobs(): Promise<JobRecord[]>;
-  /** Removes jobs started before `olderThan` (epoch ms) in bounded batches; returns how many were removed. */
-  cleanOldJobs(olderThan: number, batchSize?: number): Promise<number>;
+  /**
+   * Removes jobs started before `olderThan` (epoch ms) in batches of `batchSize` jobs, at most
+   * `maxBatches` of them (default: until none is left); returns how many were removed.
+   */
+  cleanOldJobs(olderThan: number, batchSize?: number, maxBatches?: number): Promise<number>;
   close(): Promise<void>;
 }
 

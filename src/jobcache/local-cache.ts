@@ -1,0 +1,264 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { BrineError, CacheError, ConfigError, UsageError } from '../errors.js';
+import type { MasterOptions } from '../config/types.js';
+import * as queue from './delivery-queue.js';
+import { generateJid, isJid, nextJid } from './jid.js';
+import { buildJobQuery, fnmatchFunction, JOB_COLUMNS, jobValues, returnValues, toHostReturn, toJobRecord } from './rows.js';
+import type { JobRow, ReturnRow } from './rows.js';
+import { migrate } from './schema.js';
+import type { DeliveryQueue, HostReturn, JobCache, JobQuery, JobRecord, PendingDelivery, PendingSummary } from './types.js';
+
+export interface LocalCacheOptions {
+  /** Epoch ms for claim times; injected so staleness is testable. */
+  clock?: () => number;
+  /** The pid recorded on claims (defaults to this process). */
+  pid?: number;
+  /** How long a writer waits for another process's lock before failing (default 15 s). */
+  busyTimeoutMs?: number;
+}
+
+/** One job and its returns for `importJobs` (bulk loading, e.g. benchmarks or migrations). */
+export interface JobImport {
+  job: JobRecord;
+  returns: readonly HostReturn[];
+}
+
+export interface LocalJobCache extends JobCache, DeliveryQueue {
+  readonly file: string;
+  /** Writes many jobs in one transaction, without delivery rows. */
+  importJobs(items: readonly JobImport[]): void;
+}
+
+/** Enough retries to walk past every jid a busy second could hold. */
+const MAX_JID_TRIES = 10_000;
+const FILE_NAME = 'jobs.sqlite';
+
+/** `<cachedir>/jobs.sqlite`; salt's local_cache keeps `<cachedir>/jobs/` in the same place. */
+export function localCacheFile(opts: MasterOptions): string {
+  const cachedir = opts['cachedir'];
+  if (typeof cachedir !== 'string' || cachedir === '') throw new ConfigError('cachedir: expected a directory path');
+  return join(cachedir, FILE_NAME);
+}
+
+/** Opens (creating with mode 0700/0600 and migrating on first use) the SQLite job cache at `file`. */
+export function openLocalCache(file: string, options: LocalCacheOptions = {}): LocalJobCache {
+  const db = openDatabase(file, options.busyTimeoutMs ?? 15_000);
+  return new SqliteJobCache(db, file, options.clock ?? Date.now, options.pid ?? process.pid);
+}
+
+function cacheError(file: string, err: unknown): BrineError {
+  if (err instanceof BrineError) return err;
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new CacheError(`job cache ${file}: ${message}`, { cause: err });
+}
+
+function openDatabase(file: string, busyTimeoutMs: number): BetterSqlite3.Database {
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Returns can hold secrets: create the file private before SQLite does (its -wal/-shm copy the mode).
+    closeSync(openSync(file, 'a', 0o600));
+    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    db = new Database(file, { timeout: busyTimeoutMs });
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`cannot switch to WAL mode (got ${String(mode)})`);
+    // FULL fsyncs each commit (~0.5 ms here), so committed returns survive a power cut, not only a crash.
+    db.pragma('synchronous = FULL');
+    migrate(db, file);
+    db.function('brine_pid_alive', { deterministic: false }, (pid) => (queue.isPidAlive(Number(pid)) ? 1 : 0));
+    db.function('brine_fnmatch', { deterministic: true }, fnmatchFunction());
+    return db;
+  } catch (err) {
+    db?.close();
+    throw cacheError(file, err);
+  }
+}
+
+class SqliteJobCache implements LocalJobCache {
+  readonly name = 'local_cache';
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    readonly file: string,
+    private readonly clock: () => number,
+    private readonly pid: number,
+  ) {}
+
+  private guard<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(cacheError(this.file, err));
+    }
+  }
+
+  prepJid(now: Date, passedJid?: string): Promise<string> {
+    return this.guard(() => {
+      const reserve = this.db.prepare('INSERT OR IGNORE INTO jobs (jid, started_at, pid) VALUES (?, ?, ?)');
+      if (passedJid !== undefined) {
+        if (!isJid(passedJid)) throw new UsageError(`--jid: '${String(passedJid)}' is not a valid jid (20 digits YYYYMMDDhhmmssffffff)`);
+        // salt reuses a passed jid silently; brine refuses, so two jobs never mix their returns.
+        if (reserve.run(passedJid, now.getTime(), this.pid).changes === 0) {
+          throw new UsageError(`--jid: ${passedJid} is already in the job cache ${this.file}`);
+        }
+        return passedJid;
+      }
+      let jid = generateJid(now);
+      for (let i = 0; i < MAX_JID_TRIES; i++) {
+        if (reserve.run(jid, now.getTime(), this.pid).changes === 1) return jid;
+        jid = nextJid(jid);
+      }
+      throw new CacheError(`job cache ${this.file}: could not reserve a jid after ${MAX_JID_TRIES} tries`);
+    });
+  }
+
+  saveLoad(job: JobRecord, forwardTo: readonly string[] = []): Promise<void> {
+    return this.guard(() => {
+      const upsert = this.db.prepare(
+        `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (jid) DO UPDATE SET fun = excluded.fun, arg = excluded.arg, tgt = excluded.tgt,
+           tgt_type = excluded.tgt_type, user = excluded.user, metadata = excluded.metadata,
+           minions = excluded.minions, started_at = excluded.started_at, ended_at = excluded.ended_at, pid = excluded.pid`,
+      );
+      this.db
+        .transaction(() => {
+          upsert.run(...jobValues(job));
+          queue.enqueue(this.db, forwardTo, job.load.jid, null);
+        })
+        .immediate();
+    });
+  }
+
+  saveReturn(ret: HostReturn, forwardTo: readonly string[] = []): Promise<void> {
+    return this.guard(() => {
+      const insert = this.db.prepare(
+        `INSERT INTO returns (jid, id, fun, fun_args, ret, retcode, success, stamp, out)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid, id) DO NOTHING`,
+      );
+      this.db
+        .transaction(() => {
+          // Like salt's local_cache, a second return for the same host is dropped, and not forwarded.
+          if (insert.run(...returnValues(ret)).changes === 1) queue.enqueue(this.db, forwardTo, ret.jid, ret.id);
+        })
+        .immediate();
+    });
+  }
+
+  endJob(jid: string, endedAt: number): Promise<void> {
+    return this.guard(() => {
+      this.db.prepare('UPDATE jobs SET ended_at = ? WHERE jid = ?').run(endedAt, jid);
+    });
+  }
+
+  getJob(jid: string): Promise<JobRecord | undefined> {
+    return this.guard(() => {
+      const row = this.db
+        .prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE jid = ? AND fun IS NOT NULL`)
+        .get(jid);
+      return row === undefined ? undefined : toJobRecord(row);
+    });
+  }
+
+  getJid(jid: string): Promise<Record<string, HostReturn>> {
+    return this.guard(() => {
+      const rows = this.db
+        .prepare<[string], ReturnRow>('SELECT * FROM returns WHERE jid = ? ORDER BY rowid')
+        .all(jid);
+      const result: Record<string, HostReturn> = {};
+      for (const row of rows) result[row.id] = toHostReturn(row);
+      return result;
+    });
+  }
+
+  getJobs(query: JobQuery): Promise<JobRecord[]> {
+    return this.guard(() => {
+      const { sql, params } = buildJobQuery(query);
+      return this.db.prepare<unknown[], JobRow>(sql).all(...params).map(toJobRecord);
+    });
+  }
+
+  activeJobs(): Promise<JobRecord[]> {
+    return this.guard(() =>
+      this.db
+        .prepare<[], JobRow>(
+          `SELECT ${JOB_COLUMNS} FROM jobs WHERE ended_at IS NULL AND fun IS NOT NULL AND pid IS NOT NULL
+           ORDER BY started_at DESC`,
+        )
+        .all()
+        .filter((row) => row.pid !== null && queue.isPidAlive(row.pid))
+        .map(toJobRecord),
+    );
+  }
+
+  cleanOldJobs(olderThan: number, batchSize = 1000, maxBatches = Number.POSITIVE_INFINITY): Promise<number> {
+    return this.guard(() => {
+      const size = Math.max(1, Math.trunc(batchSize));
+      const select = this.db.prepare<[number, number], { jid: string }>(
+        // A job whose brine process still runs (a host hanging for a day) is kept until it ends.
+        `SELECT jid FROM jobs WHERE started_at < ? AND NOT (ended_at IS NULL AND pid IS NOT NULL AND brine_pid_alive(pid))
+         ORDER BY started_at LIMIT ?`,
+      );
+      const deletes = ['returns', 'pending', 'jobs'].map((table) =>
+        this.db.prepare(`DELETE FROM ${table} WHERE jid IN (SELECT value FROM json_each(?))`),
+      );
+      // One short transaction per batch, so concurrent runs wait milliseconds, not the whole cleanup.
+      const batch = this.db.transaction(() => {
+        const jids = select.all(olderThan, size).map((row) => row.jid);
+        const list = JSON.stringify(jids);
+        for (const del of deletes) del.run(list);
+        return jids.length;
+      });
+      let removed = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const count = batch.immediate();
+        removed += count;
+        if (count < size) break;
+      }
+      return removed;
+    });
+  }
+
+  importJobs(items: readonly JobImport[]): void {
+    try {
+      const job = this.db.prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const ret = this.db.prepare(
+        'INSERT INTO returns (jid, id, fun, fun_args, ret, retcode, success, stamp, out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      this.db
+        .transaction(() => {
+          for (const item of items) {
+            job.run(...jobValues(item.job));
+            for (const r of item.returns) ret.run(...returnValues(r));
+          }
+        })
+        .immediate();
+    } catch (err) {
+      throw cacheError(this.file, err);
+    }
+  }
+
+  claim(returner: string, limit: number): Promise<PendingDelivery[]> {
+    return this.guard(() => queue.claim(this.db, returner, limit, this.pid, this.clock()));
+  }
+
+  markDelivered(returner: string, items: readonly PendingDelivery[]): Promise<void> {
+    return this.guard(() => queue.markDelivered(this.db, returner, items));
+  }
+
+  markFailed(returner: string, items: readonly PendingDelivery[], error: string): Promise<void> {
+    return this.guard(() => queue.markFailed(this.db, returner, items, error, this.clock()));
+  }
+
+  listPending(returner?: string): Promise<PendingSummary[]> {
+    return this.guard(() => queue.listPending(this.db, returner));
+  }
+
+  close(): Promise<void> {
+    return this.guard(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
