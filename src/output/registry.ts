@@ -1,0 +1,34 @@
+/** salt's outputter names (`--out`) mapped to brine's outputters. */
+import { UsageError } from '../errors.js';
+import type { Outputter } from './types.js';
+import { json } from './json.js';
+import { nested } from './nested.js';
+import { newlineValuesOnly } from './newline-values-only.js';
+import { quiet } from './quiet.js';
+import { raw } from './raw.js';
+import { txt } from './txt.js';
+import { yaml } from './yaml.js';
+
+const OUTPUTTERS: Readonly<Record<string, Outputter>> = Object.freeze({
+  json,
+  nested,
+  newline_values_only: newlineValuesOnly,
+  quiet,
+  raw,
+  txt,
+  yaml,
+});
+
+/** Names accepted by `--out`, sorted. */
+export function listOutputters(): string[] {
+  return Object.keys(OUTPUTTERS).sort();
+}
+
+/** The outputter salt calls `name`; an unknown name is a usage error that lists the valid ones. */
+export function getOutputter(name: string): Outputter {
+  const outputter = Object.hasOwn(OUTPUTTERS, name) ? OUTPUTTERS[name] : undefined;
+  if (outputter === undefined) {
+    throw new UsageError(`--out: unknown outputter '${name}' (valid: ${listOutputters().join(', ')})`);
+  }
+  return outputter;
+}
