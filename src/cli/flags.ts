@@ -1,0 +1,67 @@
+import { Command, Flags } from '@oclif/core';
+import { BrineError, ExitCode, describeError } from '../errors.js';
+
+/** Flags salt-ssh and salt-run share, with salt's spellings. */
+export const commonFlags = {
+  'config-dir': Flags.string({ char: 'c', description: 'Directory holding the master config file (default /etc/salt).' }),
+  saltfile: Flags.string({ description: 'Saltfile to read (default ./Saltfile, then ~/.salt/Saltfile).' }),
+  out: Flags.string({ aliases: ['output'], description: 'Outputter: nested (default), json, yaml, txt, raw, newline_values_only.' }),
+  'out-indent': Flags.integer({ aliases: ['output-indent'], description: 'Indent for json/nested; negative prints json on one line.' }),
+  'out-file': Flags.string({ aliases: ['output-file'], description: 'Write the output to this file instead of stdout.' }),
+  'out-file-append': Flags.boolean({ aliases: ['output-file-append'], description: 'Append to --out-file.' }),
+  'no-color': Flags.boolean({ description: 'Never colour the output (also NO_COLOR=1).' }),
+  'force-color': Flags.boolean({ description: 'Colour the output even when it is not a terminal.' }),
+  'log-level': Flags.string({ char: 'l', description: 'Accepted for salt compatibility.' }),
+  help: Flags.help({ char: 'h' }),
+  version: Flags.version(),
+};
+
+/**
+ * Base for both commands: errors become one line on stderr and the documented exit code,
+ * never oclif's help re-render or a stack trace (unless DEBUG is set).
+ */
+export abstract class BrineCommand extends Command {
+  protected abstract readonly binName: string;
+
+  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<never> {
+    if (process.env.DEBUG) process.stderr.write(`${err.stack ?? String(err)}\n`);
+    if (err instanceof BrineError) return this.fail(err.message, err.exitCode);
+    if (err.oclif?.exit === 0) process.exit(0);
+    // oclif parse errors (unknown flag, bad flag value, missing argument) are usage errors
+    if (err.oclif !== undefined || err.constructor.name.endsWith('Error') && /flag|argument/i.test(err.message)) {
+      return this.fail(describeError(err).replace(/^Error: /, ''), ExitCode.USAGE);
+    }
+    return this.fail(describeError(err), ExitCode.GENERIC);
+  }
+
+  private fail(message: string, code: number): never {
+    process.stderr.write(`${this.binName}: error: ${message}\n`);
+    process.exit(code);
+  }
+}
+
+export interface OutputFlagValues {
+  out?: string | undefined;
+  'out-indent'?: number | undefined;
+  'out-file'?: string | undefined;
+  'out-file-append': boolean;
+  'no-color': boolean;
+  'force-color': boolean;
+}
+
+/** Maps the shared output flags to the option names the core uses. */
+export function outputOptions(flags: OutputFlagValues) {
+  return {
+    ...(flags.out === undefined ? {} : { out: flags.out }),
+    ...(flags['out-indent'] === undefined ? {} : { outIndent: flags['out-indent'] }),
+    ...(flags['out-file'] === undefined ? {} : { outFile: flags['out-file'] }),
+    outFileAppend: flags['out-file-append'],
+    noColor: flags['no-color'],
+    forceColor: flags['force-color'],
+  };
+}
+
+/** Drops undefined values, for exactOptionalPropertyTypes. */
+export function definedOnly<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as never;
+}

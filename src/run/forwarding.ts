@@ -1,0 +1,96 @@
+import type { BrineConfig } from '../config/load.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { DeliveryQueue, JobCache } from '../jobcache/types.js';
+import { deliveryTargets } from '../returners/deliveries.js';
+import { startForwarder } from '../returners/forward.js';
+import { loadReturner, parseReturnerList, requireCapability } from '../returners/registry.js';
+import type { Returner } from '../returners/types.js';
+
+export interface ReturnerFlags {
+  return?: string;
+  returnConfig?: string;
+  returnKwargs?: string;
+}
+
+/** The returners a run forwards to, and the background delivery of their pending items. */
+export interface Forwarding {
+  /** Queue names to record with the load and each return (`mysql`, `event:mysql`). */
+  returnerNames: string[];
+  notify(): void;
+  finish(): Promise<void>;
+}
+
+/** How long the end of a run keeps retrying a returner that is down before leaving the rest pending. */
+const FINISH_TIMEOUT_MS = 10_000;
+
+const NO_FORWARDING: Forwarding = { returnerNames: [], notify() {}, async finish() {} };
+
+/**
+ * `--return a,b` and `master_job_cache` get every return; `event_return` gets job events. The local
+ * job cache is where everything is first committed, so `local_cache` needs no delivery.
+ */
+export async function startForwarding(
+  flags: ReturnerFlags,
+  config: BrineConfig,
+  cache: JobCache & DeliveryQueue,
+  warn: (line: string) => void,
+): Promise<Forwarding> {
+  const returnTo = new Set(flags.return === undefined ? [] : parseReturnerList(flags.return));
+  const master = masterJobCacheName(config.opts);
+  if (master !== undefined) returnTo.add(master);
+  const eventTo = new Set(nameList(config.opts.event_return, 'event_return'));
+  returnTo.delete('local_cache');
+  eventTo.delete('local_cache');
+  if (returnTo.size === 0 && eventTo.size === 0) return NO_FORWARDING;
+
+  const returnKwargs = parseReturnKwargs(flags.returnKwargs);
+  const returners = new Map<string, Returner>();
+  for (const name of new Set([...returnTo, ...eventTo])) {
+    const returner = await loadReturner(name, { opts: config.opts, returnConfig: flags.returnConfig, returnKwargs, localCache: cache });
+    if (name === master) requireCapability(returner, 'jobCache', 'master_job_cache');
+    if (eventTo.has(name)) requireCapability(returner, 'events', 'event_return');
+    returners.set(name, returner);
+  }
+  const forwarder = startForwarder({ queue: cache, cache, returners, returnTo: [...returnTo], eventReturners: [...eventTo], warn });
+  // Whatever earlier runs left pending for these returners goes first.
+  forwarder.notify();
+  return {
+    returnerNames: deliveryTargets([...returnTo], [...eventTo]),
+    notify: () => forwarder.notify(),
+    async finish() {
+      await forwarder.finish(FINISH_TIMEOUT_MS);
+      await Promise.all([...returners.values()].map((returner) => returner.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** `master_job_cache`, unless it is the local cache (the default). */
+export function masterJobCacheName(opts: Readonly<Record<string, unknown>>): string | undefined {
+  const [name] = nameList(opts.master_job_cache, 'master_job_cache');
+  return name === undefined || name === 'local_cache' ? undefined : name;
+}
+
+/** A config key naming returners; a bad one is a config error (exit 78), not a usage error. */
+function nameList(value: unknown, key: string): string[] {
+  if (value === undefined || value === null || value === '' || value === false) return [];
+  if (typeof value !== 'string' && !Array.isArray(value)) throw new ConfigError(`${key}: expected a returner name or a list of them`);
+  try {
+    return parseReturnerList(typeof value === 'string' ? value : value.map(String).join(','), key);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function parseReturnKwargs(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--return_kwargs: not valid JSON: ${text}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError('--return_kwargs: expected a JSON object, e.g. \'{"db": "other"}\'');
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,130 @@
+import type { HostReturn } from '../jobcache/types.js';
+import type { FunctionCall, ModuleFunction } from '../modules/types.js';
+import { shellQuote } from '../modules/shell.js';
+import {
+  TransportError,
+  type ConnectOptions,
+  type ExecResult,
+  type HostTarget,
+  type Session,
+  type Transport,
+  type TransportFailure,
+} from '../transport/types.js';
+
+/** retcode of a host that SSH itself could not reach or run on (salt-ssh's). */
+export const SSH_FAILED = 255;
+/** retcode of a host whose command outlived --timeout (GNU timeout's). */
+export const COMMAND_TIMED_OUT = 124;
+
+const FAILURE_TITLES: Record<TransportFailure, string> = {
+  refused: 'Connection refused',
+  timeout: 'Connection timed out',
+  auth: 'Permission denied',
+  'hostkey-unknown': 'Host key verification failed',
+  'hostkey-changed': 'Host key verification failed',
+  dns: 'Could not resolve hostname',
+  closed: 'SSH connection closed',
+  other: 'SSH connection failed',
+};
+
+export interface HostRun {
+  target: HostTarget;
+  transport: Transport;
+  fn: ModuleFunction;
+  call: FunctionCall;
+  funArgs: unknown[];
+  connect: ConnectOptions;
+  commandTimeoutSec: number;
+  now: () => Date;
+  signal: AbortSignal;
+}
+
+/** Runs one function on one host. Never throws: a failed host is a return with its `_error`. */
+export async function runOnHost(run: HostRun): Promise<HostReturn> {
+  let session: Session;
+  try {
+    session = await run.transport.connect(run.target, { ...run.connect, signal: run.signal });
+  } catch (err) {
+    const reason = err instanceof TransportError ? err.reason : 'other';
+    const message = err instanceof Error ? err.message : String(err);
+    return errorReturn(run, FAILURE_TITLES[reason], message, SSH_FAILED);
+  }
+  try {
+    const command = await run.fn.prepare(run.call);
+    const timeoutSec = command.timeoutSec ?? run.commandTimeoutSec;
+    const wrapped = wrapForSudo(command.command, command.stdin, run.target);
+    const result = await session.exec(wrapped.command, {
+      ...(wrapped.stdin === undefined ? {} : { stdin: wrapped.stdin }),
+      pty: run.target.tty,
+      timeoutMs: timeoutSec * 1000,
+      signal: run.signal,
+    });
+    const failure = sudoFailure(result, run.target);
+    if (failure) return errorReturn(run, failure, result.stderr, result.exitCode ?? 1, result.stdout);
+    if (result.timedOut && command.timeoutSec === undefined) {
+      return errorReturn(run, `Timed out after ${timeoutSec} seconds`, result.stderr, COMMAND_TIMED_OUT, result.stdout);
+    }
+    const parsed = run.fn.parse(result, run.call);
+    return hostReturn(run, parsed.return, parsed.retcode);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return errorReturn(run, 'The function failed', message, SSH_FAILED);
+  } finally {
+    session.close();
+  }
+}
+
+/** `sudo: True` runs the command through `sudo -n`, or `sudo -S` fed the password on stdin. */
+export function wrapForSudo(
+  command: string,
+  stdin: string | Buffer | undefined,
+  target: HostTarget,
+): { command: string; stdin?: string | Buffer } {
+  if (!target.sudo && target.sudoUser === undefined) return stdin === undefined ? { command } : { command, stdin };
+  const asUser = target.sudoUser === undefined ? '' : ` -u ${shellQuote(target.sudoUser)}`;
+  const shell = `/bin/sh -c ${shellQuote(command)}`;
+  if (target.passwd === undefined || target.passwd === '') {
+    return { command: `sudo -n${asUser} -- ${shell}`, ...(stdin === undefined ? {} : { stdin }) };
+  }
+  // -k: ignore cached credentials, so sudo always reads the password line and the rest stays the command's stdin.
+  const rest = stdin === undefined ? Buffer.alloc(0) : Buffer.from(stdin);
+  return {
+    command: `sudo -k -S -p ''${asUser} -- ${shell}`,
+    stdin: Buffer.concat([Buffer.from(`${target.passwd}\n`), rest]),
+  };
+}
+
+function sudoFailure(result: ExecResult, target: HostTarget): string | undefined {
+  if (!target.sudo && target.sudoUser === undefined) return undefined;
+  if (result.exitCode !== 1) return undefined;
+  if (/sudo: a (terminal|password) is required/.test(result.stderr)) {
+    return `sudo needs a password on ${target.id}: set passwd in the roster or NOPASSWD in sudoers`;
+  }
+  if (/sudo: .*incorrect password|Sorry, try again/.test(result.stderr)) return `sudo: incorrect password on ${target.id}`;
+  if (/is not in the sudoers file|is not allowed to execute/.test(result.stderr)) return `sudo refused on ${target.id}`;
+  return undefined;
+}
+
+function hostReturn(run: HostRun, value: unknown, retcode: number): HostReturn {
+  return {
+    id: run.target.id,
+    jid: run.call.jid,
+    fun: run.call.fun,
+    fun_args: run.funArgs,
+    return: value,
+    retcode,
+    success: retcode === 0,
+    _stamp: stamp(run.now()),
+  };
+}
+
+function errorReturn(run: HostRun, error: string, stderr: string, retcode: number, stdout = ''): HostReturn {
+  const ret = hostReturn(run, { _error: error, stdout, stderr: stderr.trimEnd(), retcode }, retcode);
+  ret.success = false;
+  return ret;
+}
+
+/** salt's `_stamp`: ISO time in UTC with microseconds and no zone suffix. */
+export function stamp(date: Date): string {
+  return `${date.toISOString().slice(0, 23)}000`;
+}

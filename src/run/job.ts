@@ -1,0 +1,111 @@
+import pLimit from 'p-limit';
+import type { HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
+import type { ModuleFunction } from '../modules/types.js';
+import { transportFor } from '../transport/index.js';
+import type { ConnectOptions, HostTarget, Transport } from '../transport/types.js';
+import { funArgs, type ParsedArgs } from './args.js';
+import { jobExitCode } from './exit-code.js';
+import { runOnHost } from './host.js';
+
+export interface JobRequest {
+  tgt: string;
+  tgtType: string;
+  /** The matched roster entries, in roster order. */
+  targets: readonly HostTarget[];
+  fun: string;
+  /** The CLI arguments as typed (salt's load `arg`). */
+  argv: readonly string[];
+  parsed: ParsedArgs;
+  fn: ModuleFunction;
+  jid?: string;
+  maxProcs: number;
+  commandTimeoutSec: number;
+  connect: ConnectOptions;
+  /** Returners that get the load and every return through the durable delivery queue. */
+  forwardTo: readonly string[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface RunContext {
+  cache: JobCache;
+  transports: { ssh: Transport; local: Transport };
+  now: () => Date;
+  /** The OS user running brine (salt's load `user`). */
+  user: string;
+  pid: number;
+}
+
+export interface JobHooks {
+  /** The jid is reserved and the load is committed; no host has been contacted yet. */
+  onStart?(jid: string): void;
+  /** A host's return is committed to the job cache. */
+  onReturn?(ret: HostReturn): void;
+}
+
+export interface JobOutcome {
+  jid: string;
+  returns: Map<string, HostReturn>;
+  exitCode: number;
+  wasInterrupted: boolean;
+}
+
+/**
+ * Runs one job: reserves the jid, commits the load, fans out over the targets with at most
+ * `maxProcs` hosts in flight, and commits each return before anyone else sees it.
+ * Aborting `signal` stops new connections and closes open ones; what arrived is kept.
+ */
+export async function runJob(
+  request: JobRequest,
+  context: RunContext,
+  hooks: JobHooks,
+  signal: AbortSignal,
+): Promise<JobOutcome> {
+  const startedAt = context.now();
+  const jid = await context.cache.prepJid(startedAt, request.jid);
+  const load: JobLoad = {
+    jid,
+    fun: request.fun,
+    arg: [...request.argv],
+    tgt: request.tgt,
+    tgt_type: request.tgtType,
+    user: context.user,
+    ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+  };
+  const minions = request.targets.map((target) => target.id);
+  await context.cache.saveLoad({ load, minions, startedAt: startedAt.getTime(), pid: context.pid }, request.forwardTo);
+  hooks.onStart?.(jid);
+
+  const returns = new Map<string, HostReturn>();
+  const limit = pLimit(Math.max(1, request.maxProcs));
+  const args = funArgs(request.parsed);
+  await Promise.all(
+    request.targets.map((target) =>
+      limit(async () => {
+        if (signal.aborted) return;
+        const ret = await runOnHost({
+          target,
+          transport: transportFor(target, context.transports),
+          fn: request.fn,
+          call: { fun: request.fun, args: request.parsed.args, kwargs: request.parsed.kwargs, jid, target },
+          funArgs: args,
+          connect: request.connect,
+          commandTimeoutSec: request.commandTimeoutSec,
+          now: context.now,
+          signal,
+        });
+        // A host cut off by Ctrl-C did not return; the cache lists it as missing.
+        if (signal.aborted && ret.retcode !== 0) return;
+        await context.cache.saveReturn(ret, request.forwardTo);
+        returns.set(ret.id, ret);
+        hooks.onReturn?.(ret);
+      }),
+    ),
+  );
+  await context.cache.endJob(jid, context.now().getTime());
+  return {
+    jid,
+    returns,
+    exitCode: jobExitCode(returns, request.targets.length, signal.aborted),
+    wasInterrupted: signal.aborted,
+  };
+}

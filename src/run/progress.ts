@@ -1,0 +1,45 @@
+/** A progress line on stderr for long fan-outs: hosts done/total, failed, elapsed. */
+export interface Progress {
+  hostDone(hasFailed: boolean): void;
+  /** Erases the line so a result block can be printed, then redraws it on the next tick. */
+  clear(): void;
+  stop(): void;
+}
+
+const SILENT: Progress = { hostDone() {}, clear() {}, stop() {} };
+
+/** Only on a terminal, never when stderr is piped or under cron/CI. */
+export function createProgress(
+  stream: NodeJS.WriteStream,
+  total: number,
+  env: NodeJS.ProcessEnv,
+  now: () => number = Date.now,
+): Progress {
+  if (!stream.isTTY || env.CI || env.TERM === 'dumb' || total < 2) return SILENT;
+  const startedAt = now();
+  let done = 0;
+  let failed = 0;
+  let isShown = false;
+  const draw = () => {
+    const seconds = ((now() - startedAt) / 1000).toFixed(1);
+    stream.write(`\r\x1b[K${done}/${total} hosts done, ${failed} failed, ${seconds}s`);
+    isShown = true;
+  };
+  const timer = setInterval(draw, 250);
+  timer.unref();
+  return {
+    hostDone(hasFailed) {
+      done += 1;
+      if (hasFailed) failed += 1;
+    },
+    clear() {
+      if (isShown) stream.write('\r\x1b[K');
+      isShown = false;
+    },
+    stop() {
+      clearInterval(timer);
+      if (isShown) stream.write('\r\x1b[K');
+      isShown = false;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { ExitCode } from '../errors.js';
+import { getOutputter } from '../output/registry.js';
+import { listRunners, loadRunner } from '../runners/registry.js';
+import { parseFunctionArgs } from './args.js';
+import { openOutputSink, shouldColor } from './output-sink.js';
+import type { ProcessIo } from './salt-ssh.js';
+import { openCacheSession, type CacheSession, type ConfigFlags } from './session.js';
+import { masterJobCacheName } from './forwarding.js';
+import { loadReturner, requireCapability } from '../returners/registry.js';
+import { openMasterJobCache } from '../returners/master-cache.js';
+import type { JobCache } from '../jobcache/types.js';
+import type { ReturnersRunnerContext } from '../runners/returners.js';
+
+export interface SaltRunOptions extends ConfigFlags {
+  fun?: string;
+  argv: string[];
+  out?: string;
+  outIndent?: number;
+  outFile?: string;
+  outFileAppend: boolean;
+  forceColor: boolean;
+  noColor: boolean;
+}
+
+/** `salt-run jobs.*` read the master job cache: the local cache, or e.g. mysql when `master_job_cache: mysql`. */
+async function openJobCache(session: CacheSession): Promise<{ cache: JobCache; close(): Promise<void> }> {
+  const name = masterJobCacheName(session.config.opts);
+  if (name === undefined) return { cache: session.cache, close: async () => {} };
+  const returner = await loadReturner(name, { opts: session.config.opts, localCache: session.cache });
+  requireCapability(returner, 'jobCache', 'master_job_cache');
+  return { cache: openMasterJobCache(returner), close: () => returner.close() };
+}
+
+/** salt-run: one runner function over the job cache, rendered with an outputter. */
+export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<number> {
+  const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend);
+  try {
+    const color = shouldColor(options, sink, io.env);
+    const indent = options.outIndent ?? 4;
+    const render = (data: unknown, name?: string) =>
+      sink.write(getOutputter(options.out ?? name ?? 'nested')(data as Record<string, unknown>, { color, indent }));
+    if (options.fun === undefined) {
+      render({ 'Available runner functions': listRunners() });
+      return ExitCode.USAGE;
+    }
+    const runner = await loadRunner(options.fun);
+    const outputter = getOutputter(options.out ?? 'nested');
+    const session = await openCacheSession(options, io);
+    try {
+      const { args, kwargs } = parseFunctionArgs(options.argv);
+      const jobCache = await openJobCache(session);
+      try {
+        const context: ReturnersRunnerContext = {
+          cache: jobCache.cache,
+          localCache: session.cache,
+          opts: session.config.opts,
+          now: () => new Date(),
+          warn: (line: string) => void io.stderr.write(`${line}\n`),
+          progress: (event) => sink.write(outputter({ event, suffix: 'progress' }, { color, indent })),
+        };
+        const result = await runner.run(args, kwargs, context);
+        render(result.data, result.outputter);
+        return result.exitCode;
+      } finally {
+        await jobCache.close();
+      }
+    } finally {
+      await session.close();
+    }
+  } finally {
+    sink.close();
+  }
+}

@@ -1,0 +1,95 @@
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type BrineConfig } from '../config/load.js';
+import { loadRoster } from '../roster/load.js';
+import { buildTargetDefaults, resolveTarget, type TargetFlags } from '../roster/resolve.js';
+import type { Roster } from '../roster/entry.js';
+import type { HostTarget } from '../transport/types.js';
+import { openLocalCache } from '../jobcache/local-cache.js';
+import { applyRetention } from '../jobcache/retention.js';
+import type { JobCache, DeliveryQueue } from '../jobcache/types.js';
+import { startForwarding, type Forwarding, type ReturnerFlags } from './forwarding.js';
+
+export interface ConfigFlags {
+  configDir?: string;
+  saltfile?: string;
+  rosterFile?: string;
+}
+
+export interface SessionFlags extends ConfigFlags, TargetFlags, ReturnerFlags {}
+
+export interface ProcessEnvIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stderr: NodeJS.WriteStream;
+}
+
+/** The config and the local job cache, as both salt-ssh and salt-run need them. */
+export interface CacheSession {
+  config: BrineConfig;
+  cache: JobCache & DeliveryQueue;
+  close(): Promise<void>;
+}
+
+export async function openCacheSession(flags: ConfigFlags, io: ProcessEnvIo): Promise<CacheSession> {
+  const config = await loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    homeDir: homedir(),
+    isRoot: process.getuid?.() === 0,
+    ...(flags.configDir === undefined ? {} : { configDir: flags.configDir }),
+    ...(flags.saltfile === undefined ? {} : { saltfile: flags.saltfile }),
+    ...(flags.rosterFile === undefined ? {} : { rosterFile: flags.rosterFile }),
+  });
+  const cache = await openLocalCache(join(config.cachedir, 'jobs.db'));
+  return { config, cache, close: () => cache.close() };
+}
+
+/** Everything a salt-ssh run needs besides its arguments: config, roster, job cache, returners. */
+export interface SshSession extends CacheSession {
+  roster: Roster;
+  maxProcs: number;
+  knownHostsFile: string;
+  resolve(id: string): HostTarget;
+  startForwarding(): Promise<Forwarding>;
+}
+
+export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promise<SshSession> {
+  const base = await openCacheSession(flags, io);
+  const { config } = base;
+  try {
+    const roster = await loadRoster(config.rosterFile);
+    const home = homedir();
+    const defaults = buildTargetDefaults({
+      opts: config.opts,
+      flags: pickTargetFlags(flags),
+      osUser: userInfo().username,
+      homeDir: home,
+      where: config.masterFile ?? config.configDir,
+    });
+    await applyRetention(base.cache, config.opts, new Date());
+    const knownHosts = config.opts.ssh_known_hosts_file;
+    return {
+      ...base,
+      roster,
+      maxProcs: Number(config.opts.ssh_max_procs ?? 25),
+      knownHostsFile: typeof knownHosts === 'string' ? knownHosts : join(home, '.ssh', 'known_hosts'),
+      resolve: (id) => resolveTarget(id, roster.get(id) ?? {}, defaults),
+      startForwarding: () => startForwarding(flags, config, base.cache, (line) => io.stderr.write(`${line}\n`)),
+    };
+  } catch (err) {
+    await base.close();
+    throw err;
+  }
+}
+
+function pickTargetFlags(flags: SessionFlags): TargetFlags {
+  const picked: TargetFlags = {};
+  if (flags.user !== undefined) picked.user = flags.user;
+  if (flags.passwd !== undefined) picked.passwd = flags.passwd;
+  if (flags.priv !== undefined) picked.priv = flags.priv;
+  if (flags.privPasswd !== undefined) picked.privPasswd = flags.privPasswd;
+  if (flags.sudo) picked.sudo = true;
+  if (flags.identitiesOnly) picked.identitiesOnly = true;
+  return picked;
+}
