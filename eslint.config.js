@@ -10,8 +10,12 @@ export default tseslint.config(
     rules: {
       // async fan-out code: a dropped promise or a non-exhaustive switch is a real bug
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // interface methods are async by contract even when one implementation has nothing to await
+      '@typescript-eslint/require-await': 'off',
+      // String(unknown) of YAML/JSON values is deliberate: salt prints whatever the user wrote
+      '@typescript-eslint/no-base-to-string': 'off',
     },
   },
   {

@@ -58,7 +58,7 @@ export const mapping: Check<Record<string, unknown>> = (v) =>
 
 export const stringList: Check<string[]> = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === 'string')
-    ? { ok: true, value: v as string[] }
+    ? { ok: true, value: v }
     : { ok: false, expected: 'a list of strings' };
 
 export const stringOrStringList: Check<string | string[]> = (v) =>

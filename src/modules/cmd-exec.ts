@@ -76,10 +76,10 @@ export function readCmdOptions(fun: string, values: Record<string, unknown>): Cm
 
 function readEnv(fun: string, raw: unknown): [string, string][] {
   if (raw === undefined || raw === null || raw === '') return [];
-  let value = raw;
+  let value: unknown = raw;
   if (typeof raw === 'string') {
     try {
-      value = parseYaml(raw, { version: '1.1' });
+      value = parseYaml(raw, { version: '1.1' }) as unknown;
     } catch {
       throw new ArgumentError(`${fun}: env must be a dict or a JSON/YAML string of one`);
     }

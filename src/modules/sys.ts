@@ -8,7 +8,7 @@ import type { ExecutionModule, FunctionCall, ModuleFunction } from './types.js';
  * Computed locally, but still one round trip: the value goes to the host on stdin and `cat`
  * brings it back, so a host that does not answer fails like any other function.
  */
-function local(doc: string, compute: (patterns: string[]) => unknown | Promise<unknown>): ModuleFunction {
+function local(doc: string, compute: (patterns: string[]) => unknown): ModuleFunction {
   return {
     doc,
     async prepare(call: FunctionCall) {

@@ -35,7 +35,7 @@ function matches(job: JobRecord, q: JobQuery): boolean {
 }
 
 export function openMasterJobCache(returner: Returner, now: () => Date = () => new Date()): JobCache {
-  const { getLoad, getJid, getJids } = returner;
+  const [getLoad, getJid, getJids] = [returner.getLoad?.bind(returner), returner.getJid?.bind(returner), returner.getJids?.bind(returner)];
   if (!returner.capabilities.jobCache || !getLoad || !getJid || !getJids) {
     throw new ConfigError(`master_job_cache: returner '${returner.name}' cannot serve as a job cache (get_load/get_jid/get_jids)`);
   }

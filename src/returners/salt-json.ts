@@ -1,5 +1,6 @@
 /** Characters outside the BMP: 4 bytes in UTF-8, which MySQL's 3-byte `utf8` columns reject. */
 const NON_BMP = /[\u{10000}-\u{10FFFF}]/gu;
+// eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose
 const NON_ASCII = /[^\u0000-\u007f]/gu;
 
 /** What a text column can hold: all of Unicode, the BMP (3-byte utf8), or ASCII (latin1 and others). */

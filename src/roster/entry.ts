@@ -80,5 +80,5 @@ export function validateEntry(raw: unknown, where: string): RosterEntry {
     }
     entry[key] = res.value;
   }
-  return entry as RosterEntry;
+  return entry;
 }

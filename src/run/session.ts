@@ -41,7 +41,7 @@ export async function openCacheSession(flags: ConfigFlags, io: ProcessEnvIo): Pr
     ...(flags.saltfile === undefined ? {} : { saltfile: flags.saltfile }),
     ...(flags.rosterFile === undefined ? {} : { rosterFile: flags.rosterFile }),
   });
-  const cache = await openLocalCache(join(config.cachedir, 'jobs.db'));
+  const cache = openLocalCache(join(config.cachedir, 'jobs.db'));
   return { config, cache, close: () => cache.close() };
 }
 

@@ -14,7 +14,7 @@ function escapeLiteral(c: string): string {
 
 /** Escapes characters inside a class; JS (unlike Python) needs `]` and `[` escaped even when first. */
 function escapeClassText(s: string): string {
-  return s.replace(/[\\\]\[^-]/g, (c) => `\\${c}`);
+  return s.replace(/[\\\][^-]/g, (c) => `\\${c}`);
 }
 
 function codePoint(c: string | undefined): number {

@@ -37,7 +37,7 @@ describe('salt-ssh over real sshd', () => {
   it('accepts flags after the positionals and prints the -v banner', async () => {
     const res = await ssh(['--roster-file', roster, 'node1', 'cmd.run', 'echo hello', '-v']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^Executing job with jid (\d{20})\n-{43}\n\n\nnode1:\n    hello\n$/);
+    expect(res.stdout).toMatch(/^Executing job with jid (\d{20})\n-{43}\n\n\nnode1:\n {4}hello\n$/);
   });
 
   it('prints one JSON document per host, or one merged document with --static', async () => {

@@ -286,7 +286,7 @@ async function writeSudoers(file: string, user: string, mode: 'password' | 'nopa
     await run('visudo', ['-c', '-f', file]);
   } catch (err) {
     rmSync(file, { force: true });
-    throw new Error(`startSshd: visudo rejected ${file}: ${(err as Error).message}`);
+    throw new Error(`startSshd: visudo rejected ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

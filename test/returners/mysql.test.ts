@@ -3,7 +3,7 @@ import { createReturner, type MysqlReturner } from '../../src/returners/mysql.js
 import { loadReturner, listReturners, requireCapability } from '../../src/returners/registry.js';
 import { hostReturn, jobLoad, returnerContractSuite, testJid } from '../contract/returner-suite.js';
 import { createTestDatabase, MYSQL_SOCKET, type TestDatabase } from '../helpers/mysql.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 returnerContractSuite('mysql', async () => {
   const db = await createTestDatabase({ charset: 'utf8' });
