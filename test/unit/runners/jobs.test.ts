@@ -204,7 +204,9 @@ describe('salt-run jobs.* runner functions', () => {
     const { getOutputter } = (await import(registry)) as { getOutputter: (name: string) => (data: unknown, o: { color: boolean; indent: number }) => string };
     for (const r of results) {
       expect(JSON.parse(getOutputter('json')(r.data, { color: false, indent: 4 }))).toEqual(r.data);
-      expect(getOutputter('nested')(r.data, { color: false, indent: 4 })).toMatch(/\S/);
+      const isEmpty = typeof r.data === 'object' && r.data !== null && Object.keys(r.data).length === 0;
+      // salt's nested prints nothing for an empty result (e.g. jobs.active with nothing running)
+      expect(getOutputter('nested')(r.data, { color: false, indent: 4 })).toMatch(isEmpty ? /^$/ : /\S/);
     }
     const nested = getOutputter('nested')(results[0]?.data, { color: false, indent: 4 });
     expect(nested).toContain('node2:\n    boom\n');
