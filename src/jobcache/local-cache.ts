@@ -30,6 +30,8 @@ export interface LocalJobCache extends JobCache, DeliveryQueue {
   readonly file: string;
   /** Writes many jobs in one transaction, without delivery rows. */
   importJobs(items: readonly JobImport[]): void;
+  /** Drops a job's returns once nothing is pending for it; false while something is. */
+  dropDeliveredReturns(jid: string): Promise<boolean>;
 }
 
 /** Enough retries to walk past every jid a busy second could hold. */
@@ -218,6 +220,24 @@ class SqliteJobCache implements LocalJobCache {
         if (count < size) break;
       }
       return removed;
+    });
+  }
+
+  /**
+   * `job_cache: False` with a master job cache: once every returner has the job, its returns leave the
+   * local cache. The job row stays, as salt keeps the jid file, so the jid is never reused.
+   */
+  dropDeliveredReturns(jid: string): Promise<boolean> {
+    return this.guard(() => {
+      const hasPending = this.db.prepare('SELECT 1 FROM pending WHERE jid = ? LIMIT 1');
+      const drop = this.db.prepare('DELETE FROM returns WHERE jid = ?');
+      return this.db
+        .transaction(() => {
+          if (hasPending.get(jid) !== undefined) return false;
+          drop.run(jid);
+          return true;
+        })
+        .immediate();
     });
   }
 

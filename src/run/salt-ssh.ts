@@ -120,6 +120,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
       if (options.isStatic) sink.write(render(Object.fromEntries([...outcome.returns].map(([id, ret]) => [id, ret.return]))));
       if (options.isVerbose) sink.write(missingHosts(targets, outcome.returns, render));
       await forwarding.finish();
+      if (!session.keepsLocalReturns) await session.cache.dropDeliveredReturns(outcome.jid);
       return outcome.exitCode;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

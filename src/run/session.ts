@@ -5,10 +5,9 @@ import { loadRoster } from '../roster/load.js';
 import { buildTargetDefaults, resolveTarget, type TargetFlags } from '../roster/resolve.js';
 import type { Roster } from '../roster/entry.js';
 import type { HostTarget } from '../transport/types.js';
-import { openLocalCache } from '../jobcache/local-cache.js';
+import { localCacheFile, openLocalCache, type LocalJobCache } from '../jobcache/local-cache.js';
 import { applyRetention } from '../jobcache/retention.js';
-import type { JobCache, DeliveryQueue } from '../jobcache/types.js';
-import { startForwarding, type Forwarding, type ReturnerFlags } from './forwarding.js';
+import { masterJobCacheName, startForwarding, type Forwarding, type ReturnerFlags } from './forwarding.js';
 
 export interface ConfigFlags {
   configDir?: string;
@@ -27,7 +26,7 @@ export interface ProcessEnvIo {
 /** The config and the local job cache, as both salt-ssh and salt-run need them. */
 export interface CacheSession {
   config: BrineConfig;
-  cache: JobCache & DeliveryQueue;
+  cache: LocalJobCache;
   close(): Promise<void>;
 }
 
@@ -41,13 +40,15 @@ export async function openCacheSession(flags: ConfigFlags, io: ProcessEnvIo): Pr
     ...(flags.saltfile === undefined ? {} : { saltfile: flags.saltfile }),
     ...(flags.rosterFile === undefined ? {} : { rosterFile: flags.rosterFile }),
   });
-  const cache = openLocalCache(join(config.cachedir, 'jobs.db'));
+  const cache = openLocalCache(localCacheFile({ cachedir: config.cachedir }));
   return { config, cache, close: () => cache.close() };
 }
 
 /** Everything a salt-ssh run needs besides its arguments: config, roster, job cache, returners. */
 export interface SshSession extends CacheSession {
   roster: Roster;
+  /** False with `job_cache: False` and a master job cache: returns leave the local cache once delivered. */
+  keepsLocalReturns: boolean;
   maxProcs: number;
   knownHostsFile: string;
   resolve(id: string): HostTarget;
@@ -68,10 +69,15 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       where: config.masterFile ?? config.configDir,
     });
     await applyRetention(base.cache, config.opts, new Date());
+    const keepsLocalReturns = config.opts.job_cache !== false || masterJobCacheName(config.opts) === undefined;
+    if (keepsLocalReturns && config.opts.job_cache === false) {
+      io.stderr.write('[WARNING ] job_cache: False ignored: no master_job_cache is set, so the local job cache is the only record\n');
+    }
     const knownHosts = config.opts.ssh_known_hosts_file;
     return {
       ...base,
       roster,
+      keepsLocalReturns,
       maxProcs: Number(config.opts.ssh_max_procs ?? 25),
       knownHostsFile: typeof knownHosts === 'string' ? knownHosts : join(home, '.ssh', 'known_hosts'),
       resolve: (id) => resolveTarget(id, roster.get(id) ?? {}, defaults),

@@ -43,6 +43,20 @@ describe('local job cache', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('drops a job\'s returns once nothing is pending for it, keeping the job row (job_cache: False)', async () => {
+    const jid = generateJid(new Date());
+    await cache.saveLoad(jobRecord(jid, 'cmd.run', ['a']), ['mysql']);
+    await cache.saveReturn(hostReturn(jid, 'a', 'up'), ['mysql']);
+    expect(await cache.dropDeliveredReturns(jid)).toBe(false);
+    expect(Object.keys(await cache.getJid(jid))).toEqual(['a']);
+    const claimed = await cache.claim('mysql', 10);
+    await cache.markDelivered('mysql', claimed);
+    expect(await cache.dropDeliveredReturns(jid)).toBe(true);
+    expect(await cache.getJid(jid)).toEqual({});
+    expect((await cache.getJob(jid))?.load.fun).toBe('cmd.run');
+    await expect(cache.prepJid(new Date(), jid)).rejects.toBeInstanceOf(UsageError);
+  });
+
   it('creates a private directory and file under cachedir', () => {
     expect(localCacheFile({ cachedir: join(dir, 'cachedir') })).toBe(file);
     expect(statSync(join(dir, 'cachedir')).mode & 0o777).toBe(0o700);
