@@ -1,6 +1,16 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { BrineError, ExitCode } from '../errors.js';
 
+/** The output flags both commands take. */
+export interface OutputFlags {
+  out?: string;
+  outIndent?: number;
+  outFile?: string;
+  outFileAppend: boolean;
+  forceColor: boolean;
+  noColor: boolean;
+}
+
 /** Where results go: stdout, or `--out-file` (truncated, or appended with `--out-file-append`). */
 export interface OutputSink {
   write(text: string): void;

@@ -2,7 +2,7 @@ import { ExitCode } from '../errors.js';
 import { getOutputter } from '../output/registry.js';
 import { listRunners, loadRunner } from '../runners/registry.js';
 import { parseFunctionArgs } from './args.js';
-import { openOutputSink, shouldColor } from './output-sink.js';
+import { openOutputSink, shouldColor, type OutputFlags } from './output-sink.js';
 import type { ProcessIo } from './salt-ssh.js';
 import { openCacheSession, type CacheSession, type ConfigFlags } from './session.js';
 import { masterJobCacheName } from './forwarding.js';
@@ -11,15 +11,9 @@ import { openMasterJobCache } from '../returners/master-cache.js';
 import type { JobCache } from '../jobcache/types.js';
 import type { ReturnersRunnerContext } from '../runners/returners.js';
 
-export interface SaltRunOptions extends ConfigFlags {
+export interface SaltRunOptions extends ConfigFlags, OutputFlags {
   fun?: string;
   argv: string[];
-  out?: string;
-  outIndent?: number;
-  outFile?: string;
-  outFileAppend: boolean;
-  forceColor: boolean;
-  noColor: boolean;
 }
 
 /** `salt-run jobs.*` read the master job cache: the local cache, or e.g. mysql when `master_job_cache: mysql`. */

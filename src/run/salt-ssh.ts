@@ -11,13 +11,13 @@ import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
 import type { HostReturn } from '../jobcache/types.js';
 import { parseFunctionArgs } from './args.js';
 import { askPassword } from './askpass.js';
-import { openOutputSink, shouldColor, verboseBanner } from './output-sink.js';
+import { openOutputSink, shouldColor, verboseBanner, type OutputFlags } from './output-sink.js';
 import { createProgress } from './progress.js';
 import { rawShell } from './raw-shell.js';
 import { runJob } from './job.js';
 import { loadSession, type SessionFlags } from './session.js';
 
-export interface SaltSshOptions extends SessionFlags {
+export interface SaltSshOptions extends SessionFlags, OutputFlags {
   tgt?: string;
   fun?: string;
   argv: string[];
@@ -32,12 +32,6 @@ export interface SaltSshOptions extends SessionFlags {
   noHostKeys: boolean;
   askpass: boolean;
   timeout?: number;
-  out?: string;
-  outIndent?: number;
-  outFile?: string;
-  outFileAppend: boolean;
-  forceColor: boolean;
-  noColor: boolean;
 }
 
 export interface ProcessIo {
