@@ -1,17 +1,17 @@
 import { userInfo } from 'node:os';
 import { ArgumentError } from '../modules/types.js';
-import { UsageError, NoMatchError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { loadFunction } from '../modules/registry.js';
 import { getOutputter } from '../output/registry.js';
 import type { Outputter } from '../output/types.js';
-import { matchTargets, type TargetType } from '../targeting/match.js';
+import { nodegroupsFromOpts, selectTargets, type TargetType } from '../targeting/match.js';
 import { localTransport } from '../transport/local.js';
 import { createSshTransport } from '../transport/ssh.js';
 import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
 import type { HostReturn } from '../jobcache/types.js';
 import { parseFunctionArgs } from './args.js';
 import { askPassword } from './askpass.js';
-import { openOutputSink, shouldColor, verboseBanner, type OutputFlags } from './output-sink.js';
+import { openOutputSink, shouldColor, verboseBanner, type OutputFlags, type OutputSink } from './output-sink.js';
 import { createProgress } from './progress.js';
 import { rawShell } from './raw-shell.js';
 import { runJob } from './job.js';
@@ -49,8 +49,10 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
   if (options.askpass) options.passwd = await askPassword('Password: ');
   const session = await loadSession(options, io);
   const { config, roster } = session;
-  const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend);
+  let opened: OutputSink | undefined;
   try {
+    const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend);
+    opened = sink;
     const render = outputRenderer(options, sink, io.env);
     if (options.listHosts) {
       const hosts = Object.fromEntries([...roster].map(([id, entry]) => [id, entry.host ?? id]));
@@ -58,8 +60,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
       return 0;
     }
     if (options.tgt === undefined || options.fun === undefined) throw new UsageError('Insufficient arguments');
-    const ids = matchTargets([...roster.keys()], options.tgt, options.targetType, nodegroups(config.opts));
-    if (ids.length === 0) throw new NoMatchError();
+    const ids = selectTargets([...roster.keys()], options.tgt, options.targetType, nodegroupsFromOpts(config.opts));
     const targets = ids.map((id) => session.resolve(id));
 
     const fun = options.isRawShell ? 'ssh._raw' : options.fun;
@@ -119,14 +120,14 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.stop();
-      await session.close();
     }
   } finally {
-    sink.close();
+    opened?.close();
+    await session.close();
   }
 }
 
-function outputRenderer(options: SaltSshOptions, sink: ReturnType<typeof openOutputSink>, env: NodeJS.ProcessEnv) {
+function outputRenderer(options: SaltSshOptions, sink: OutputSink, env: NodeJS.ProcessEnv) {
   const outputter: Outputter = getOutputter(options.out ?? 'nested');
   const color = shouldColor(options, sink, env);
   const indent = options.outIndent ?? 4;
@@ -146,11 +147,6 @@ function hostKeyPolicy(options: SaltSshOptions, knownHostsFile: string): HostKey
 
 function agent(env: NodeJS.ProcessEnv): { agentSocket?: string } {
   return env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {};
-}
-
-function nodegroups(opts: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const groups = { ...(opts.nodegroups as Record<string, unknown> | undefined), ...(opts.ssh_list_nodegroups as Record<string, unknown> | undefined) };
-  return groups;
 }
 
 async function asUsage<T>(fn: () => T | Promise<T>): Promise<T> {
