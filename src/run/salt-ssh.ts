@@ -99,6 +99,8 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
         },
         {
           onStart: (jid) => {
+            // the load is queued: deliver it now, as salt's save_load runs before any host is contacted
+            forwarding.notify();
             if (options.isVerbose) sink.write(verboseBanner(jid));
           },
           onReturn: (ret) => {
