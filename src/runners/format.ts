@@ -20,7 +20,8 @@ export function formatJob(job: JobRecord, options: { withMinions: boolean }): Re
     User: load.user || 'root',
   };
   if (load.metadata !== undefined) out['Metadata'] = load.metadata;
-  if (options.withMinions) out['Minions'] = [...job.minions];
+  // A cache that does not store the targeted minions (salt's mysql) shows no Minions key, as salt does.
+  if (options.withMinions && job.minions.length > 0) out['Minions'] = [...job.minions];
   out['StartTime'] = jidToStartTime(load.jid);
   if (job.endedAt !== undefined) out['EndTime'] = formatSaltTime(job.endedAt);
   return out;

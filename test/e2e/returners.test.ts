@@ -151,6 +151,10 @@ describe('seed flow 2: master_job_cache: mysql', () => {
     const listed = await run(cfg, ['jobs.list_jobs', 'search_function=cmd.run', '--out', 'json']);
     expect(listed.code).toBe(0);
     expect(json(listed.stdout)[jid]).toMatchObject({ Function: 'cmd.run', Arguments: ['echo hello seed'], Target: '*', 'Target-type': 'glob' });
+    // salt's mysql keeps no minion list, so list_job has no Minions key; Result is read from salt_returns
+    const job = json((await run(cfg, ['jobs.list_job', jid, '--out', 'json'])).stdout);
+    expect(job).not.toHaveProperty('Minions');
+    expect(Object.keys(job['Result'] as object).sort()).toEqual(['node1', 'node2']);
   });
 });
 
