@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runBin } from '../dist/cli/run-bin.js';
+import { runBin } from '../dist/bundle/salt-run.mjs';
 
-await runBin('salt-run', './dist/commands/run.js');
+await runBin('salt-run', './dist/bundle/salt-run.mjs');

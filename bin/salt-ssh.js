@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runBin } from '../dist/cli/run-bin.js';
+import { runBin } from '../dist/bundle/salt-ssh.mjs';
 
-await runBin('salt-ssh', './dist/commands/ssh.js');
+await runBin('salt-ssh', './dist/bundle/salt-ssh.mjs');

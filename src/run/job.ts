@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
 import type { ModuleFunction } from '../modules/types.js';
@@ -77,6 +78,8 @@ export async function runJob(
 
   const returns = new Map<string, HostReturn>();
   const limit = pLimit(Math.max(1, request.maxProcs));
+  // Each host in flight listens on the signal while connecting and while its command runs.
+  setMaxListeners(Math.max(10, 2 * request.maxProcs + 10), signal);
   const args = funArgs(request.parsed);
   await Promise.all(
     request.targets.map((target) =>

@@ -1,0 +1,53 @@
+/** The bench's knobs, from the environment, so a quick run is one line: BENCH_SIZES=10,100 BENCH_BIG=0 npm run bench */
+
+export const SECTIONS = ['fanout', 'sweep', 'big', 'jobcache', 'returners'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  sections: ReadonlySet<Section>;
+  /** Sizes for the brine/pssh side-by-side table. */
+  sizes: number[];
+  /** --max-procs values tried at `sweepHosts`. */
+  sweep: number[];
+  sweepHosts: number;
+  /** The one-run size for peak RSS; 0 skips it. */
+  bigHosts: number;
+  withPssh: boolean;
+  jobs: number;
+  hostsPerJob: number;
+  /** Whole-process runs per salt-run query (the median is reported). */
+  repeat: number;
+  returns: number;
+}
+
+function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`${name}: expected comma-separated whole numbers, got '${raw}'`);
+  return values.filter((v) => v > 0);
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return list(env, name, [fallback])[0] ?? 0;
+}
+
+export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
+  const raw = env['BENCH_SECTIONS'];
+  const names = raw === undefined || raw.trim() === '' ? [...SECTIONS] : raw.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`BENCH_SECTIONS: unknown section '${name}' (valid: ${SECTIONS.join(', ')})`);
+  }
+  return {
+    sections: new Set(names as Section[]),
+    sizes: list(env, 'BENCH_SIZES', [10, 100, 500]),
+    sweep: list(env, 'BENCH_SWEEP', [10, 25, 50, 100, 200]),
+    sweepHosts: num(env, 'BENCH_SWEEP_HOSTS', 500),
+    bigHosts: num(env, 'BENCH_BIG', 5000),
+    withPssh: env['BENCH_PSSH'] !== '0',
+    jobs: num(env, 'BENCH_JOBS', 100_000),
+    hostsPerJob: num(env, 'BENCH_HOSTS_PER_JOB', 10),
+    repeat: num(env, 'BENCH_REPEAT', 5),
+    returns: num(env, 'BENCH_RETURNS', 10_000),
+  };
+}

@@ -1,0 +1,3 @@
+// Entry of the salt-ssh bundle: the command class (oclif's single-command target) and the launcher.
+export { default } from '../commands/ssh.js';
+export { runBin } from '../cli/run-bin.js';
