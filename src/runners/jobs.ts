@@ -115,8 +115,11 @@ function jobQuery(fun: string, a: Record<string, unknown>, names: { metadata: st
   };
 }
 
+/** list_jobs pages by default (beyond salt), so a cache of 100k jobs answers at once; `limit=0` lists all. */
+export const LIST_JOBS_PAGE = 100;
+
 export const listJobs: RunnerFunction = {
-  doc: 'List all detectable jobs, newest first: {jid: {Function, Arguments, Target, Target-type, User, StartTime}}. Args: ext_source, outputter, search_metadata (dict, any pair matches), search_function (glob, list or comma string), search_target (glob), start_time, end_time, display_progress=False; beyond salt: limit, offset.',
+  doc: 'List all detectable jobs, newest first: {jid: {Function, Arguments, Target, Target-type, User, StartTime}}. Args: ext_source, outputter, search_metadata (dict, any pair matches), search_function (glob, list or comma string), search_target (glob), start_time, end_time, display_progress=False; beyond salt: limit (default 100, 0 = all), offset.',
   async run(args, kwargs, ctx) {
     const fun = 'jobs.list_jobs';
     const a = bindArgs(fun, LIST_JOBS_PARAMS, [], args, kwargs);
@@ -124,8 +127,15 @@ export const listJobs: RunnerFunction = {
     const outputter = toOptionalString(fun, 'outputter', a['outputter']);
     const query = jobQuery(fun, a, { metadata: 'search_metadata', function: 'search_function', target: 'search_target' });
     progress(ctx, toBool(fun, 'display_progress', a['display_progress'], false), `Querying returner ${ctx.cache.name} for jobs.`);
+    const { limit = LIST_JOBS_PAGE, ...rest } = query;
+    // one job more than the page tells whether there is a next page
+    const jobs = await ctx.cache.getJobs(limit === 0 ? rest : { ...rest, limit: limit + 1 });
+    if (limit > 0 && jobs.length > limit) {
+      jobs.length = limit;
+      ctx.warn?.(`[NOTE    ] the newest ${limit} matching jobs are shown; limit=0 lists all, offset=${(query.offset ?? 0) + limit} the next page`);
+    }
     const data: Record<string, unknown> = {};
-    for (const job of await ctx.cache.getJobs(query)) data[job.load.jid] = formatJob(job, { withMinions: false });
+    for (const job of jobs) data[job.load.jid] = formatJob(job, { withMinions: false });
     return result(data, outputter);
   },
 };

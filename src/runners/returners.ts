@@ -16,8 +16,6 @@ import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';
  */
 export interface ReturnersRunnerContext extends RunnerContext {
   localCache?: JobCache & DeliveryQueue;
-  /** Where warning lines go (default stderr). */
-  warn?: (line: string) => void;
 }
 
 const DEFAULT_FLUSH_TIMEOUT_SEC = 60;

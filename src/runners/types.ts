@@ -11,6 +11,8 @@ export interface RunnerContext {
    * `event:` / `suffix: progress` block before the result.
    */
   progress?: (event: { message: string }) => void;
+  /** Notes and warnings for stderr, one line each. */
+  warn?: (line: string) => void;
 }
 
 export interface RunnerResult {

@@ -134,6 +134,18 @@ describe('salt-run jobs.* runner functions', () => {
       expect(events).toEqual([{ message: 'Querying returner local_cache for jobs.' }]);
     });
 
+    it('shows one page by default and says how to see the rest', async () => {
+      const notes: string[] = [];
+      const page = async (kwargs: Record<string, unknown>) =>
+        Object.keys((await jobs.listJobs.run([], kwargs, { ...ctx, warn: (line) => notes.push(line) })).data as object);
+      expect(await page({ limit: 2 })).toEqual([J_STATE, J_FIND]);
+      expect(notes).toEqual(['[NOTE    ] the newest 2 matching jobs are shown; limit=0 lists all, offset=2 the next page']);
+      expect(await page({ limit: 0 })).toEqual([J_STATE, J_FIND, J_RUN, J_PING]);
+      expect(await page({ limit: 4 })).toHaveLength(4);
+      expect(notes).toHaveLength(1);
+      expect(jobs.LIST_JOBS_PAGE).toBe(100);
+    });
+
     it('names the argument that is wrong', async () => {
       await expect(run(jobs.listJobs, [], { start_time: 'yesterday-ish' })).rejects.toThrow(/^jobs.list_jobs: start_time 'yesterday-ish' is not a date/);
       await expect(run(jobs.listJobs, [], { end_time: '2026-02-30' })).rejects.toThrow(/end_time/);
