@@ -238,11 +238,31 @@ async function connectHost(target: HostTarget, options: ConnectOptions, files: S
           next(false as unknown as AuthenticationType);
         },
       });
+      declineHostKeysAnnouncement(client);
     } catch (err) {
       // ssh2 throws synchronously on bad options (an invalid port, say).
       finish(new TransportError('other', `ssh: ${host} port ${port}: ${(err as Error).message}`, { cause: err }));
     }
   });
+}
+
+type GlobalRequestHandler = (proto: { requestSuccess(): void }, name: string, wantReply: boolean, data: unknown) => void;
+
+/**
+ * After login OpenSSH announces all its host keys (hostkeys-00@openssh.com) and ssh2 asks the server to
+ * prove each one: a round trip and a signature per key on both sides (about a third of the client's
+ * crypto per host), for keys brine never records. Accept the announcement and skip the proof, as
+ * OpenSSH's own client does with UpdateHostKeys=no. Relies on ssh2 1.17 internals (version pinned);
+ * if they change, ssh2's own handling stays in place.
+ */
+function declineHostKeysAnnouncement(client: object): void {
+  const handlers = (client as { _protocol?: { _handlers?: { GLOBAL_REQUEST?: GlobalRequestHandler } } })._protocol?._handlers;
+  const original = handlers?.GLOBAL_REQUEST;
+  if (handlers === undefined || typeof original !== 'function') return;
+  handlers.GLOBAL_REQUEST = (proto, name, wantReply, data) => {
+    if (name !== 'hostkeys-00@openssh.com') return original(proto, name, wantReply, data);
+    if (wantReply) proto.requestSuccess();
+  };
 }
 
 /** getaddrinfo's codes in the words ssh prints. */
