@@ -6,9 +6,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeConfigDir, runCli, startCli, waitForOutput } from '../helpers/cli.js';
+import { bannerJid, makeConfigDir, runCli, startCli, waitForOutput, writeGoodAndRefusedRoster } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/mysql.js';
-import { closedPort, startHangServer, startSshd, type HangServer, type SshdHarness } from '../helpers/sshd.js';
+import { startHangServer, startSshd, type HangServer, type SshdHarness } from '../helpers/sshd.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 let sshd: SshdHarness;
@@ -43,12 +43,6 @@ const ssh = (cfg: { dir: string }, args: string[], rosterFile = roster) =>
 const run = (cfg: { dir: string }, args: string[]) => runCli('salt-run', ['-c', cfg.dir, ...args]);
 const json = <T = Record<string, unknown>>(text: string): T => JSON.parse(text) as T;
 
-function bannerJid(stdout: string): string {
-  const jid = /^Executing job with jid (\d{20})\n/.exec(stdout)?.[1];
-  if (jid === undefined) throw new Error(`no -v banner in: ${stdout}`);
-  return jid;
-}
-
 const returnRows = (database: TestDatabase, jid: string) =>
   database.rows<ReturnRow>('SELECT fun, jid, `return`, id, success, full_ret FROM salt_returns WHERE jid = ? ORDER BY id', [jid]);
 const loadOf = async (database: TestDatabase, jid: string) =>
@@ -65,12 +59,7 @@ beforeAll(async () => {
   for (const host of ['127.0.0.1', 'localhost']) await other.root.query(`GRANT ALL ON \`${other.db}\`.* TO '${db.user}'@'${host}'`);
   knownHosts = sshd.writeKnownHosts();
   roster = sshd.writeRoster(['node1', 'node2']);
-  mixedRoster = join(sshd.dir, 'mixed-roster.yaml');
-  writeFileSync(
-    mixedRoster,
-    `node1:\n  host: 127.0.0.1\n  port: ${sshd.port}\n  user: ${sshd.user}\n  priv: ${sshd.clientKey}\n` +
-      `refused:\n  host: 127.0.0.1\n  port: ${await closedPort()}\n  priv: ${sshd.clientKey}\n`,
-  );
+  mixedRoster = await writeGoodAndRefusedRoster(sshd);
 });
 
 afterAll(async () => {

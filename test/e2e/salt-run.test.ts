@@ -2,11 +2,9 @@
  * salt-run jobs.* against jobs that salt-ssh ran over the real sshd, each command its own process:
  * the seed's `-v` then `jobs.lookup_jid` flow, and every jobs function's shape and exit code.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeConfigDir, runCli } from '../helpers/cli.js';
-import { closedPort, startSshd, type SshdHarness } from '../helpers/sshd.js';
+import { bannerJid, makeConfigDir, runCli, writeGoodAndRefusedRoster } from '../helpers/cli.js';
+import { startSshd, type SshdHarness } from '../helpers/sshd.js';
 
 let sshd: SshdHarness;
 let cfg: ReturnType<typeof makeConfigDir>;
@@ -23,13 +21,6 @@ const ssh = (args: string[], rosterFile = roster) => runCli('salt-ssh', ['-c', c
 const run = (args: string[], dir = cfg.dir) => runCli('salt-run', ['-c', dir, ...args]);
 const json = <T = Record<string, unknown>>(text: string): T => JSON.parse(text) as T;
 
-/** The jid from salt's `-v` banner; fails the test when the banner is missing. */
-function bannerJid(stdout: string): string {
-  const m = /^Executing job with jid (\d{20})\n-{43}\n\n\n/.exec(stdout);
-  if (m?.[1] === undefined) throw new Error(`no -v banner in: ${stdout}`);
-  return m[1];
-}
-
 /** `id:\n    value…` blocks of nested output, keyed by host, so completion order does not matter. */
 function hostBlocks(nested: string): Record<string, string> {
   const blocks: Record<string, string> = {};
@@ -44,12 +35,7 @@ beforeAll(async () => {
   sshd = await startSshd();
   cfg = makeConfigDir({ ssh_known_hosts_file: sshd.writeKnownHosts() });
   roster = sshd.writeRoster(['node1', 'node2']);
-  mixedRoster = join(sshd.dir, 'mixed-roster.yaml');
-  writeFileSync(
-    mixedRoster,
-    `node1:\n  host: 127.0.0.1\n  port: ${sshd.port}\n  user: ${sshd.user}\n  priv: ${sshd.clientKey}\n` +
-      `refused:\n  host: 127.0.0.1\n  port: ${await closedPort()}\n  priv: ${sshd.clientKey}\n`,
-  );
+  mixedRoster = await writeGoodAndRefusedRoster(sshd);
   const good = await ssh(['*', 'cmd.run', 'echo hello brine', '-v']);
   expect(good.code).toBe(0);
   goodJid = bannerJid(good.stdout);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { closedPort, type SshdHarness } from './sshd.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -78,4 +79,22 @@ export function waitForOutput(cli: ReturnType<typeof startCli>, predicate: (out:
     cli.child.stdout?.on('data', check);
     check();
   });
+}
+
+/** The jid from salt's `-v` banner (message, 43 dashes, two empty lines); throws when it is missing. */
+export function bannerJid(stdout: string): string {
+  const match = /^Executing job with jid (\d{20})\n-{43}\n\n\n/.exec(stdout);
+  if (match?.[1] === undefined) throw new Error(`no -v banner in: ${stdout}`);
+  return match[1];
+}
+
+/** Roster entries `node1` (the harness sshd) and `refused` (a closed port), written into the harness dir. */
+export async function writeGoodAndRefusedRoster(sshd: SshdHarness): Promise<string> {
+  const file = join(sshd.dir, 'mixed-roster.yaml');
+  writeFileSync(
+    file,
+    `node1:\n  host: 127.0.0.1\n  port: ${sshd.port}\n  user: ${sshd.user}\n  priv: ${sshd.clientKey}\n` +
+      `refused:\n  host: 127.0.0.1\n  port: ${await closedPort()}\n  priv: ${sshd.clientKey}\n`,
+  );
+  return file;
 }
