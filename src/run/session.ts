@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type BrineConfig } from '../config/load.js';
+import { expandPath } from '../config/paths.js';
 import { loadRoster } from '../roster/load.js';
 import { buildTargetDefaults, resolveTarget, type TargetFlags } from '../roster/resolve.js';
 import type { Roster } from '../roster/entry.js';
@@ -79,7 +80,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       roster,
       keepsLocalReturns,
       maxProcs: Number(config.opts.ssh_max_procs ?? 25),
-      knownHostsFile: typeof knownHosts === 'string' ? knownHosts : join(home, '.ssh', 'known_hosts'),
+      knownHostsFile: typeof knownHosts === 'string' ? expandPath(knownHosts, { cwd: io.cwd, homeDir: home }) : join(home, '.ssh', 'known_hosts'),
       resolve: (id) => resolveTarget(id, roster.get(id) ?? {}, defaults),
       startForwarding: () => startForwarding(flags, config, base.cache, (line) => io.stderr.write(`${line}\n`)),
     };

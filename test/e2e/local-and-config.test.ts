@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, makeConfigDir, runCli } from '../helpers/cli.js';
+import { ROOT, bannerJid, makeConfigDir, runCli } from '../helpers/cli.js';
 import { startSshd, type SshdHarness } from '../helpers/sshd.js';
 
 let sshd: SshdHarness;
@@ -44,6 +44,20 @@ describe('finding the config', () => {
       expect(res.stdout).toBe('localhost:\n    True\n');
       const looked = await runCli('salt-run', ['jobs.list_jobs', '--out', 'json'], { cwd: ROOT, env: { SALT_CONFIG_DIR: env.dir } });
       expect(Object.values(JSON.parse(looked.stdout) as object)).toEqual([expect.objectContaining({ Function: 'test.ping', Target: '*' })]);
+    } finally {
+      env.cleanup();
+    }
+  });
+
+  it('says job_cache: False is ignored without a master job cache, and still keeps the job', async () => {
+    const env = makeConfigDir({ job_cache: false });
+    try {
+      const res = await runCli('salt-ssh', ['*', 'test.ping', '-v'], { cwd: ROOT, env: { SALT_CONFIG_DIR: env.dir } });
+      expect(res.code).toBe(0);
+      expect(res.stderr).toBe('[WARNING ] job_cache: False ignored: no master_job_cache is set, so the local job cache is the only record\n');
+      const jid = bannerJid(res.stdout);
+      const looked = await runCli('salt-run', ['jobs.lookup_jid', jid], { cwd: ROOT, env: { SALT_CONFIG_DIR: env.dir } });
+      expect(looked.stdout).toBe('localhost:\n    True\n');
     } finally {
       env.cleanup();
     }

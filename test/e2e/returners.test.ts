@@ -6,6 +6,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localCacheFile, openLocalCache } from '../../src/jobcache/local-cache.js';
 import { bannerJid, makeConfigDir, runCli, startCli, waitForOutput, writeGoodAndRefusedRoster } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/mysql.js';
 import { startHangServer, startSshd, type HangServer, type SshdHarness } from '../helpers/sshd.js';
@@ -115,6 +116,22 @@ describe('seed flow 2: master_job_cache: mysql', () => {
     } finally {
       cli.child.kill('SIGINT');
       await cli.done;
+    }
+  });
+
+  it('with job_cache: False keeps no returns locally once MySQL has them, but keeps the jid reserved', async () => {
+    const cfg = config(db.opts({ master_job_cache: 'mysql', job_cache: false }));
+    const res = await ssh(cfg, ['*', 'cmd.run', 'echo not kept', '-v']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const jid = bannerJid(res.stdout);
+    expect(await returnRows(db, jid)).toHaveLength(2);
+    const local = openLocalCache(localCacheFile({ cachedir: cfg.cachedir }));
+    try {
+      expect(await local.getJid(jid)).toEqual({});
+      expect((await local.getJob(jid))?.load.fun).toBe('cmd.run');
+    } finally {
+      await local.close();
     }
   });
 
