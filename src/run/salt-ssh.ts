@@ -5,8 +5,7 @@ import { loadFunction } from '../modules/registry.js';
 import { getOutputter } from '../output/registry.js';
 import type { Outputter } from '../output/types.js';
 import { nodegroupsFromOpts, selectTargets, type TargetType } from '../targeting/match.js';
-import { localTransport } from '../transport/local.js';
-import { createSshTransport } from '../transport/ssh.js';
+import { lazySshTransport, localTransport } from '../transport/index.js';
 import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
 import type { HostReturn } from '../jobcache/types.js';
 import { parseFunctionArgs } from './args.js';
@@ -92,7 +91,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
         },
         {
           cache: session.cache,
-          transports: { ssh: createSshTransport(), local: localTransport },
+          transports: { ssh: lazySshTransport(), local: localTransport },
           now: () => new Date(),
           user: config.opts.user === undefined ? userInfo().username : String(config.opts.user),
           pid: process.pid,
