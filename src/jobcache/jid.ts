@@ -88,3 +88,8 @@ export function nextJid(jid: string): string {
   const next = new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) + 1000);
   return generateJid(next, 0).slice(0, 14) + '000000';
 }
+
+/** salt's `_stamp`: naive UTC ISO-8601 with microseconds, e.g. `2026-11-29T04:33:01.123000`. */
+export function saltStamp(date: Date): string {
+  return `${date.toISOString().slice(0, 23)}000`;
+}

@@ -1,3 +1,4 @@
+import { fnmatch } from '../targeting/fnmatch.js';
 import { ArgumentError, type ExecutionModule, type ModuleFunction } from './types.js';
 
 type ModuleLoader = () => Promise<{ executionModule: ExecutionModule }>;
@@ -64,15 +65,5 @@ export async function getDoc(fun?: string): Promise<Record<string, string>> {
 export function matchesDocQuery(name: string, query: string): boolean {
   if (name === query || name.startsWith(`${query}.`)) return true;
   if (!/[*?]/.test(query)) return false;
-  return globToRegExp(query).test(name);
-}
-
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
+  return fnmatch(name, query);
 }

@@ -1,6 +1,7 @@
 import { listReturners } from '../returners/registry.js';
 import { bindArgs } from './args.js';
-import { getDoc, globToRegExp, listFunctions, listModules, matchesDocQuery } from './registry.js';
+import { fnmatch } from '../targeting/fnmatch.js';
+import { getDoc, listFunctions, listModules, matchesDocQuery } from './registry.js';
 import { pyStr } from './shell.js';
 import type { ExecutionModule, FunctionCall, ModuleFunction } from './types.js';
 
@@ -25,7 +26,7 @@ function local(doc: string, compute: (patterns: string[]) => unknown): ModuleFun
 
 function filterNames(names: string[], patterns: string[]): string[] {
   if (patterns.length === 0) return names;
-  return names.filter((name) => patterns.some((p) => name === p || globToRegExp(p).test(name)));
+  return names.filter((name) => patterns.some((p) => name === p || fnmatch(name, p)));
 }
 
 const list_modules = local(

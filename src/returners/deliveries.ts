@@ -2,6 +2,7 @@
  * Turns claimed (returner, jid, host) rows of the delivery queue into returner calls: the job's
  * load first (`save_load`), then the returns; or, for `event:<name>` rows, salt's job events.
  */
+import { saltStamp } from '../jobcache/jid.js';
 import type { HostReturn, JobCache, JobRecord, PendingDelivery } from '../jobcache/types.js';
 import type { Returner, SaltEvent } from './types.js';
 
@@ -22,14 +23,9 @@ export function deliveryTargets(returnTo: readonly string[], eventReturners: rea
   return [...new Set([...returnTo, ...eventReturners.map(eventQueueName)])];
 }
 
-/** salt's `_stamp`: naive UTC ISO-8601 with microseconds. */
-function stamp(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 23)}000`;
-}
-
 export function newJobEvent(job: JobRecord): SaltEvent {
   const { jid } = job.load;
-  const data = { ...job.load, minions: job.minions, missing: [], _stamp: stamp(job.startedAt) };
+  const data = { ...job.load, minions: job.minions, missing: [], _stamp: saltStamp(new Date(job.startedAt)) };
   return { tag: `salt/job/${jid}/new`, data };
 }
 

@@ -1,3 +1,5 @@
+import { pyJsonDumps } from '../output/json.js';
+
 /** Characters outside the BMP: 4 bytes in UTF-8, which MySQL's 3-byte `utf8` columns reject. */
 const NON_BMP = /[\u{10000}-\u{10FFFF}]/gu;
 // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose
@@ -12,15 +14,6 @@ function escapeUnit(char: string): string {
   return out;
 }
 
-function format(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(format).join(', ')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const parts = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${format(v)}`);
-    return `{${parts.join(', ')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * JSON as salt writes it (Python json.dumps: `", "` and `": "` separators, key order kept), so
  * rows look like salt's and salt's own `LIKE '%"fun": "…"%'` filters match. Characters the column
@@ -28,7 +21,7 @@ function format(value: unknown): string {
  */
 export function saltJson(value: unknown, encoding: TextEncoding = 'utf8mb4'): string {
   const normalized: unknown = JSON.parse(JSON.stringify(value ?? null) ?? 'null');
-  const text = format(normalized);
+  const text = pyJsonDumps(normalized, null);
   if (encoding === 'bmp-only') return text.replace(NON_BMP, escapeUnit);
   if (encoding === 'ascii-only') return text.replace(NON_ASCII, escapeUnit);
   return text;

@@ -1,3 +1,4 @@
+import { saltStamp } from '../jobcache/jid.js';
 import type { HostReturn } from '../jobcache/types.js';
 import type { FunctionCall, ModuleFunction } from '../modules/types.js';
 import { shellQuote } from '../modules/shell.js';
@@ -114,7 +115,7 @@ function hostReturn(run: HostRun, value: unknown, retcode: number): HostReturn {
     return: value,
     retcode,
     success: retcode === 0,
-    _stamp: stamp(run.now()),
+    _stamp: saltStamp(run.now()),
   };
 }
 
@@ -122,9 +123,4 @@ function errorReturn(run: HostRun, error: string, stderr: string, retcode: numbe
   const ret = hostReturn(run, { _error: error, stdout, stderr: stderr.trimEnd(), retcode }, retcode);
   ret.success = false;
   return ret;
-}
-
-/** salt's `_stamp`: ISO time in UTC with microseconds and no zone suffix. */
-export function stamp(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000`;
 }

@@ -38,7 +38,7 @@ export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<n
       return ExitCode.USAGE;
     }
     const runner = await loadRunner(options.fun);
-    const outputter = getOutputter(options.out ?? 'nested');
+    if (options.out !== undefined) getOutputter(options.out); // a bad --out fails before the runner acts
     const session = await openCacheSession(options, io);
     try {
       const { args, kwargs } = parseFunctionArgs(options.argv);
@@ -50,7 +50,7 @@ export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<n
           opts: session.config.opts,
           now: () => new Date(),
           warn: (line: string) => void io.stderr.write(`${line}\n`),
-          progress: (event) => sink.write(outputter({ event, suffix: 'progress' }, { color, indent })),
+          progress: (event) => render({ event, suffix: 'progress' }),
         };
         const result = await runner.run(args, kwargs, context);
         render(result.data, result.outputter);
