@@ -26,7 +26,7 @@ export interface FunctionResult {
 export interface ModuleFunction {
   /** salt's docstring, shown by sys.doc. */
   doc: string;
-  /** Validates the arguments (throwing ArgumentError) and builds the remote command. Pure. */
+  /** Validates the arguments (throwing ArgumentError) and builds the remote command. Pure; built once per job for every host, so it must not depend on `call.target`. */
   prepare(call: FunctionCall): RemoteCommand | Promise<RemoteCommand>;
   /** Turns the command's output into salt's return value. Pure. */
   parse(result: ExecResult, call: FunctionCall): FunctionResult;

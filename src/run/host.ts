@@ -1,6 +1,6 @@
 import { saltStamp } from '../jobcache/jid.js';
 import type { HostReturn } from '../jobcache/types.js';
-import type { FunctionCall, ModuleFunction } from '../modules/types.js';
+import type { FunctionCall, ModuleFunction, RemoteCommand } from '../modules/types.js';
 import { shellQuote } from '../modules/shell.js';
 import {
   TransportError,
@@ -32,6 +32,8 @@ export interface HostRun {
   target: HostTarget;
   transport: Transport;
   fn: ModuleFunction;
+  /** The job's command, prepared once for every host. */
+  command: RemoteCommand;
   call: FunctionCall;
   funArgs: unknown[];
   connect: ConnectOptions;
@@ -51,7 +53,7 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
     return errorReturn(run, FAILURE_TITLES[reason], message, SSH_FAILED);
   }
   try {
-    const command = await run.fn.prepare(run.call);
+    const { command } = run;
     const timeoutSec = command.timeoutSec ?? run.commandTimeoutSec;
     const wrapped = wrapForSudo(command.command, command.stdin, run.target);
     const result = await session.exec(wrapped.command, {

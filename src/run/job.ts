@@ -81,6 +81,10 @@ export async function runJob(
   // Each host in flight listens on the signal while connecting and while its command runs.
   setMaxListeners(Math.max(10, 2 * request.maxProcs + 10), signal);
   const args = funArgs(request.parsed);
+  // test.arg shows the jid, so the command is built once the jid exists, once for all hosts.
+  const firstTarget = request.targets[0];
+  if (firstTarget === undefined) throw new Error('runJob: no targets');
+  const command = await request.fn.prepare({ fun: request.fun, args: request.parsed.args, kwargs: request.parsed.kwargs, jid, target: firstTarget });
   await Promise.all(
     request.targets.map((target) =>
       limit(async () => {
@@ -89,6 +93,7 @@ export async function runJob(
           target,
           transport: transportFor(target, context.transports),
           fn: request.fn,
+          command,
           call: { fun: request.fun, args: request.parsed.args, kwargs: request.parsed.kwargs, jid, target },
           funArgs: args,
           connect: request.connect,
