@@ -1,6 +1,6 @@
 /** The bench's knobs, from the environment, so a quick run is one line: BENCH_SIZES=10,100 BENCH_BIG=0 npm run bench */
 
-export const SECTIONS = ['fanout', 'sweep', 'big', 'jobcache', 'returners'] as const;
+export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -12,6 +12,9 @@ export interface BenchOptions {
   sweepHosts: number;
   /** The one-run size for peak RSS; 0 skips it. */
   bigHosts: number;
+  /** The huge-output run: hosts, and the bytes one of them writes; 0 skips it. */
+  hugeHosts: number;
+  hugeBytes: number;
   withPssh: boolean;
   jobs: number;
   hostsPerJob: number;
@@ -44,6 +47,8 @@ export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
     sweep: list(env, 'BENCH_SWEEP', [10, 25, 50, 100, 200]),
     sweepHosts: num(env, 'BENCH_SWEEP_HOSTS', 500),
     bigHosts: num(env, 'BENCH_BIG', 5000),
+    hugeHosts: num(env, 'BENCH_HUGE_HOSTS', 100),
+    hugeBytes: num(env, 'BENCH_HUGE_BYTES', 1024 ** 3),
     withPssh: env['BENCH_PSSH'] !== '0',
     jobs: num(env, 'BENCH_JOBS', 100_000),
     hostsPerJob: num(env, 'BENCH_HOSTS_PER_JOB', 10),

@@ -9,12 +9,13 @@ import { dirname } from 'node:path';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { hasPssh, PSSH_DEFAULT_PAR, runBrine, runPssh, WORKLOADS, type RunResult } from './fanout.js';
 import { startFleet, type Fleet } from './fleet.js';
+import { benchHugeOutput, hugeOutputLine, type HugeOutputResult } from './huge-output.js';
 import { benchJobCache, type JobCacheResult } from './jobcache.js';
 import { round } from './measure.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { RESULTS_FILE } from './paths.js';
 import { forwardingTable, jobCacheTable, ratiosTable, runsTable, type Ratio } from './report.js';
-import { benchForwarding, type ForwardingResult } from './returners.js';
+import { benchForwarding, poisonTable, type ForwardingResult } from './returners.js';
 
 interface Results {
   startedAt: string;
@@ -27,6 +28,7 @@ interface Results {
   ratios: Ratio[];
   sweep: RunResult[];
   big: RunResult[];
+  huge?: HugeOutputResult;
   jobcache?: JobCacheResult;
   returners?: ForwardingResult;
 }
@@ -88,6 +90,11 @@ async function sshSections(options: BenchOptions, results: Results): Promise<voi
         process.stdout.write(`peak RSS ${run.maxRssMiB} MiB: ${run.maxRssMiB < 1024 ? 'meets' : 'misses'} < 1 GB\n`);
       }
     }
+    if (options.sections.has('huge') && options.hugeHosts > 0) {
+      section(results, `huge output: ${options.hugeHosts} hosts, one writing ${options.hugeBytes} bytes`);
+      results.huge = await benchHugeOutput(fleet, options.hugeHosts, options.hugeBytes);
+      process.stdout.write(`${hugeOutputLine(results.huge)}\n`);
+    }
   } finally {
     await fleet.stop();
   }
@@ -109,7 +116,7 @@ async function main(): Promise<void> {
     big: [],
   };
   const started = performance.now();
-  if (['fanout', 'sweep', 'big'].some((s) => options.sections.has(s as 'fanout'))) await sshSections(options, results);
+  if (['fanout', 'sweep', 'big', 'huge'].some((s) => options.sections.has(s as 'fanout'))) await sshSections(options, results);
   if (options.sections.has('jobcache') && options.jobs > 0) {
     section(results, 'job cache: salt-run as whole processes');
     log(`jobcache: filling ${options.jobs} jobs × ${options.hostsPerJob} hosts`);
@@ -120,6 +127,7 @@ async function main(): Promise<void> {
     section(results, 'returners: forwarding to MySQL');
     results.returners = await benchForwarding({ returns: options.returns });
     process.stdout.write(`${forwardingTable(results.returners)}\n`);
+    if (results.returners.poison) process.stdout.write(`${poisonTable(results.returners.poison)}\n`);
   }
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { clip } from '../config/validate.js';
 import { BrineError, ExitCode, describeError } from '../errors.js';
 
 /** Flags salt-ssh and salt-run share, with salt's spellings. */
@@ -29,15 +30,35 @@ export abstract class BrineCommand extends Command {
     if (err.oclif?.exit === 0) process.exit(0);
     // oclif parse errors (unknown flag, bad flag value, missing argument) are usage errors
     if (err.oclif !== undefined || err.constructor.name.endsWith('Error') && /flag|argument/i.test(err.message)) {
-      return this.fail(describeError(err).replace(/^Error: /, ''), ExitCode.USAGE);
+      return this.fail(joinParseError(err.message), ExitCode.USAGE);
     }
     return this.fail(describeError(err), ExitCode.GENERIC);
   }
 
   private fail(message: string, code: number): never {
-    process.stderr.write(`${this.binName}: error: ${message}\n`);
+    process.stderr.write(`${this.binName}: error: ${shortenMessage(message)}\n`);
     process.exit(code);
   }
+}
+
+/** oclif's `Parsing --timeout\n\tExpected an integer…\nSee more help with --help` as one line. */
+export function joinParseError(message: string): string {
+  const lines = message.split('\n').map((line) => line.trim());
+  return lines.filter((line) => line !== '' && !line.startsWith('See more help with')).join(': ').replace(/^Error: /, '');
+}
+
+const LONG_WORD = /\S{201,}/g;
+/** Longest error line; past it the rest is cut, whatever put it there. */
+const MAX_MESSAGE_CHARS = 1000;
+
+/** Cuts each overlong word of an error (a pasted 131 KB argument) to 200 characters, keeping its closing quote. */
+export function shortenMessage(message: string): string {
+  const cut = message.replace(LONG_WORD, (word) => {
+    let tail = '';
+    for (let i = word.length - 1; i >= word.length - 3 && `'")]:,`.includes(word[i] ?? ''); i--) tail = `${word[i] ?? ''}${tail}`;
+    return `${clip(word.slice(0, -tail.length || undefined))}${tail}`;
+  });
+  return clip(cut, MAX_MESSAGE_CHARS);
 }
 
 export interface OutputFlagValues {

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
 import { BrineCommand, commonFlags, definedOnly, outputOptions } from '../cli/flags.js';
 import { saltSsh } from '../run/salt-ssh.js';
@@ -32,8 +33,8 @@ export default class SaltSsh extends BrineCommand {
     hosts: Flags.boolean({ char: 'H', description: 'List the roster hosts and exit.' }),
     jid: Flags.string({ description: 'Use this jid (20 digits) instead of generating one.' }),
     'max-procs': Flags.integer({ min: 1, description: 'Hosts in flight at once (config ssh_max_procs).' }),
-    timeout: Flags.integer({ min: 1, description: 'Seconds a host may take to run the command (default 300).' }),
-    'ignore-host-keys': Flags.boolean({ char: 'i', description: 'Accept unknown host keys (a changed key is still refused).' }),
+    timeout: Flags.integer({ min: 1, description: 'Seconds a host may take to run the command (default 300, at most 24 days).' }),
+    'ignore-host-keys': Flags.boolean({ char: 'i', description: 'Accept unknown host keys and add them to known_hosts (a changed key is still refused).' }),
     'no-host-keys': Flags.boolean({ description: 'Do not check host keys at all.' }),
     user: Flags.string({ description: 'Default login user (config ssh_user).' }),
     passwd: Flags.string({ description: 'Default login password (config ssh_passwd).' }),
@@ -51,6 +52,9 @@ export default class SaltSsh extends BrineCommand {
     const { args, argv, flags } = await this.parse(SaltSsh);
     const types = [flags.pcre && 'pcre', flags.list && 'list', flags.nodegroup && 'nodegroup'].filter(Boolean);
     if (types.length > 1) throw new UsageError('choose one target type: -E/--pcre, -L/--list or -N/--nodegroup');
+    if (flags.timeout !== undefined && flags.timeout > DEFAULTS.maxTimeoutSec) {
+      throw new UsageError(`--timeout: at most ${DEFAULTS.maxTimeoutSec} seconds (24 days), got ${flags.timeout}`);
+    }
     const rest = (argv as string[]).slice((args.target === undefined ? 0 : 1) + (args.function === undefined ? 0 : 1));
     return saltSsh(
       {

@@ -29,6 +29,11 @@ export const DEFAULTS = Object.freeze({
   connectTimeoutSec: 10,
   /** No default key file (salt: `<pki_dir>/ssh/salt-ssh.rsa`): roster `priv`, else `--priv`/`ssh_priv`, else ssh-agent and password. */
   priv: null,
+  /**
+   * Largest timeout in seconds (`--timeout`, roster `timeout`, `ssh_timeout`, cmd's `timeout=`): Node
+   * timers above 2^31-1 ms (24.8 days) fire after 1 ms; 24 days leaves room for cmd's kill grace.
+   */
+  maxTimeoutSec: 2_073_600,
   sshMaxProcs: 25,
   keepJobsSeconds: 86400,
   /** Merged under the master file: salt's keys and brine's values. */

@@ -26,7 +26,8 @@ export function parseMasterText(text: string, file: string): Record<string, unkn
 
 /** salt merges include files into each other recursively (`salt.utils.dictupdate.update`). */
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
+  // No prototype: a `__proto__` or `constructor` key is merged as data, never as the object's prototype.
+  const out = Object.assign(Object.create(null) as Record<string, unknown>, base);
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];
     out[key] = isMapping(prev) && isMapping(value) ? deepMerge(prev, value) : value;

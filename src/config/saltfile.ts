@@ -53,7 +53,8 @@ export function parseSaltfile(text: string, file: string): Record<string, unknow
   if (!isMapping(section)) {
     throw new ConfigError(`${file}: key 'salt-ssh' must be a mapping (got ${describeValue(section)})`);
   }
-  const values: Record<string, unknown> = {};
+  // No prototype: a `__proto__` key stays a key (and is passed through like any unknown option).
+  const values = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(section)) values[saltfileKeyToDest(key)] = value;
   checkOptions(values, file);
   return values;

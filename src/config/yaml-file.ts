@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { clip } from './validate.js';
 
 /** 1-based line:col of a source offset, computed only when reporting an error. */
 function position(text: string, offset: number): string {
@@ -9,17 +10,26 @@ function position(text: string, offset: number): string {
   return `${line}:${offset - before.lastIndexOf('\n')}`;
 }
 
-/** yaml's own uniqueKeys check is quadratic per map (5,000 hosts: +250 ms); a Set per map is linear. */
+/** The property name toJS gives a scalar key: `1` and `"1"` (or `true` and `"true"`) become the same one. */
+function jsKey(value: unknown): unknown {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? value : String(value);
+}
+
+/**
+ * yaml's own uniqueKeys check is quadratic per map (5,000 hosts: +250 ms); a Set per map is linear.
+ * Keys are compared as the object keys they become, so `1:` and `"1":` cannot silently merge.
+ */
 function checkDuplicateKeys(doc: Document, text: string, file: string): void {
   visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
-        const key = pair.key.value;
+        const key = jsKey(pair.key.value);
         if (seen.has(key)) {
           const at = pair.key.range ? `:${position(text, pair.key.range[0])}` : '';
-          throw new ConfigError(`${file}${at}: YAML error: duplicate key '${String(key)}'`);
+          throw new ConfigError(`${file}${at}: YAML error: duplicate key '${clip(String(key))}'`);
         }
         seen.add(key);
       }

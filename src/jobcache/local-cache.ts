@@ -6,10 +6,22 @@ import { BrineError, CacheError, ConfigError, UsageError } from '../errors.js';
 import type { MasterOptions } from '../config/types.js';
 import * as queue from './delivery-queue.js';
 import { generateJid, isJid, nextJid } from './jid.js';
-import { buildJobQuery, fnmatchFunction, JOB_COLUMNS, jobValues, returnValues, toHostReturn, toJobRecord } from './rows.js';
+import { tightenCacheModes } from './file-modes.js';
+import { buildJobQuery, fnmatchFunction, JOB_COLUMNS, JOB_READ_COLUMNS, jobValues, returnValues, returnsById, toJobRecord } from './rows.js';
 import type { JobRow, ReturnRow } from './rows.js';
 import { migrate } from './schema.js';
-import type { DeliveryQueue, HostReturn, JobCache, JobQuery, JobRecord, PendingDelivery, PendingSummary } from './types.js';
+import type {
+  DeliveryQueue,
+  DeliveryRoute,
+  DeliveryTarget,
+  HostReturn,
+  JobCache,
+  JobQuery,
+  JobRecord,
+  PendingDelivery,
+  PendingSummary,
+  SetAsideDelivery,
+} from './types.js';
 
 export interface LocalCacheOptions {
   /** Epoch ms for claim times; injected so staleness is testable. */
@@ -18,6 +30,8 @@ export interface LocalCacheOptions {
   pid?: number;
   /** How long a writer waits for another process's lock before failing (default 15 s). */
   busyTimeoutMs?: number;
+  /** One-line warnings, e.g. a cache file open to other users that cannot be tightened (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 /** One job and its returns for `importJobs` (bulk loading, e.g. benchmarks or migrations). */
@@ -32,6 +46,8 @@ export interface LocalJobCache extends JobCache, DeliveryQueue {
   importJobs(items: readonly JobImport[]): void;
   /** Drops a job's returns once nothing is pending for it; false while something is. */
   dropDeliveredReturns(jid: string): Promise<boolean>;
+  /** The jobs started before `olderThan` that retention keeps because deliveries still wait for them. */
+  heldByDeliveries(olderThan: number): Promise<{ jobs: number; deliveries: number; queues: string[] }>;
 }
 
 /** Enough retries to walk past every jid a busy second could hold. */
@@ -45,9 +61,10 @@ export function localCacheFile(opts: MasterOptions): string {
   return join(cachedir, FILE_NAME);
 }
 
-/** Opens (creating with mode 0700/0600 and migrating on first use) the SQLite job cache at `file`. */
+/** Opens (creating with mode 0700/0600, tightening loose modes, migrating) the SQLite job cache at `file`. */
 export function openLocalCache(file: string, options: LocalCacheOptions = {}): LocalJobCache {
-  const db = openDatabase(file, options.busyTimeoutMs ?? 15_000);
+  const warn = options.warn ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const db = openDatabase(file, options.busyTimeoutMs ?? 15_000, warn);
   return new SqliteJobCache(db, file, options.clock ?? Date.now, options.pid ?? process.pid);
 }
 
@@ -74,12 +91,13 @@ function reuseStatements(db: BetterSqlite3.Database): void {
   }) as typeof db.prepare;
 }
 
-function openDatabase(file: string, busyTimeoutMs: number): BetterSqlite3.Database {
+function openDatabase(file: string, busyTimeoutMs: number, warn: (line: string) => void): BetterSqlite3.Database {
   let db: BetterSqlite3.Database | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Returns can hold secrets: create the file private before SQLite does (its -wal/-shm copy the mode).
     closeSync(openSync(file, 'a', 0o600));
+    tightenCacheModes(file, warn);
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     db = new Database(file, { timeout: busyTimeoutMs });
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -136,7 +154,7 @@ class SqliteJobCache implements LocalJobCache {
     });
   }
 
-  saveLoad(job: JobRecord, forwardTo: readonly string[] = []): Promise<void> {
+  saveLoad(job: JobRecord, forwardTo: readonly DeliveryTarget[] = []): Promise<void> {
     return this.guard(() => {
       const upsert = this.db.prepare(
         `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -153,7 +171,7 @@ class SqliteJobCache implements LocalJobCache {
     });
   }
 
-  saveReturn(ret: HostReturn, forwardTo: readonly string[] = []): Promise<void> {
+  saveReturn(ret: HostReturn, forwardTo: readonly DeliveryTarget[] = []): Promise<void> {
     return this.guard(() => {
       const insert = this.db.prepare(
         `INSERT INTO returns (jid, id, fun, fun_args, ret, retcode, success, stamp, out)
@@ -168,16 +186,16 @@ class SqliteJobCache implements LocalJobCache {
     });
   }
 
-  endJob(jid: string, endedAt: number): Promise<void> {
+  endJob(jid: string, endedAt: number, wasInterrupted = false): Promise<void> {
     return this.guard(() => {
-      this.db.prepare('UPDATE jobs SET ended_at = ? WHERE jid = ?').run(endedAt, jid);
+      this.db.prepare('UPDATE jobs SET ended_at = ?, interrupted = ? WHERE jid = ?').run(endedAt, wasInterrupted ? 1 : null, jid);
     });
   }
 
   getJob(jid: string): Promise<JobRecord | undefined> {
     return this.guard(() => {
       const row = this.db
-        .prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE jid = ? AND fun IS NOT NULL`)
+        .prepare<[string], JobRow>(`SELECT ${JOB_READ_COLUMNS} FROM jobs WHERE jid = ? AND fun IS NOT NULL`)
         .get(jid);
       return row === undefined ? undefined : toJobRecord(row);
     });
@@ -188,9 +206,7 @@ class SqliteJobCache implements LocalJobCache {
       const rows = this.db
         .prepare<[string], ReturnRow>('SELECT * FROM returns WHERE jid = ? ORDER BY rowid')
         .all(jid);
-      const result: Record<string, HostReturn> = {};
-      for (const row of rows) result[row.id] = toHostReturn(row);
-      return result;
+      return returnsById(rows);
     });
   }
 
@@ -205,7 +221,7 @@ class SqliteJobCache implements LocalJobCache {
     return this.guard(() =>
       this.db
         .prepare<[], JobRow>(
-          `SELECT ${JOB_COLUMNS} FROM jobs WHERE ended_at IS NULL AND fun IS NOT NULL AND pid IS NOT NULL
+          `SELECT ${JOB_READ_COLUMNS} FROM jobs WHERE ended_at IS NULL AND fun IS NOT NULL AND pid IS NOT NULL
            ORDER BY started_at DESC`,
         )
         .all()
@@ -218,11 +234,12 @@ class SqliteJobCache implements LocalJobCache {
     return this.guard(() => {
       const size = Math.max(1, Math.trunc(batchSize));
       const select = this.db.prepare<[number, number], { jid: string }>(
-        // A job whose brine process still runs (a host hanging for a day) is kept until it ends.
+        // Kept: a job whose brine process still runs (a host hanging for a day), and one with undelivered returns.
         `SELECT jid FROM jobs WHERE started_at < ? AND NOT (ended_at IS NULL AND pid IS NOT NULL AND brine_pid_alive(pid))
+           AND NOT EXISTS (SELECT 1 FROM pending WHERE pending.jid = jobs.jid)
          ORDER BY started_at LIMIT ?`,
       );
-      const deletes = ['returns', 'pending', 'jobs'].map((table) =>
+      const deletes = ['returns', 'jobs'].map((table) =>
         this.db.prepare(`DELETE FROM ${table} WHERE jid IN (SELECT value FROM json_each(?))`),
       );
       // One short transaction per batch, so concurrent runs wait milliseconds, not the whole cleanup.
@@ -279,8 +296,12 @@ class SqliteJobCache implements LocalJobCache {
     }
   }
 
-  claim(returner: string, limit: number): Promise<PendingDelivery[]> {
-    return this.guard(() => queue.claim(this.db, returner, limit, this.pid, this.clock()));
+  heldByDeliveries(olderThan: number): Promise<{ jobs: number; deliveries: number; queues: string[] }> {
+    return this.guard(() => queue.heldByDeliveries(this.db, olderThan));
+  }
+
+  claim(returner: string, limit: number, settings = ''): Promise<PendingDelivery[]> {
+    return this.guard(() => queue.claim(this.db, returner, settings, limit, this.pid, this.clock()));
   }
 
   markDelivered(returner: string, items: readonly PendingDelivery[]): Promise<void> {
@@ -291,8 +312,24 @@ class SqliteJobCache implements LocalJobCache {
     return this.guard(() => queue.markFailed(this.db, returner, items, error, this.clock()));
   }
 
+  setAside(returner: string, items: ReadonlyArray<{ item: PendingDelivery; error: string }>): Promise<void> {
+    return this.guard(() => queue.setAside(this.db, returner, items, this.clock()));
+  }
+
+  retrySetAside(queues: readonly string[]): Promise<number> {
+    return this.guard(() => queue.retrySetAside(this.db, queues));
+  }
+
   listPending(returner?: string): Promise<PendingSummary[]> {
     return this.guard(() => queue.listPending(this.db, returner));
+  }
+
+  listSetAside(returner?: string, limit = 100): Promise<SetAsideDelivery[]> {
+    return this.guard(() => queue.listSetAside(this.db, returner, limit));
+  }
+
+  pendingRoutes(): Promise<DeliveryRoute[]> {
+    return this.guard(() => queue.pendingRoutes(this.db));
   }
 
   close(): Promise<void> {

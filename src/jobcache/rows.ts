@@ -14,6 +14,7 @@ export interface JobRow {
   started_at: number;
   ended_at: number | null;
   pid: number | null;
+  interrupted: number | null;
 }
 
 export interface ReturnRow {
@@ -29,6 +30,8 @@ export interface ReturnRow {
 }
 
 export const JOB_COLUMNS = 'jid, fun, arg, tgt, tgt_type, user, metadata, minions, started_at, ended_at, pid';
+/** What reads select: JOB_COLUMNS plus the marks endJob sets. */
+export const JOB_READ_COLUMNS = `${JOB_COLUMNS}, interrupted`;
 
 function parseJson<T>(text: string | null, fallback: T): T {
   return text === null ? fallback : (JSON.parse(text) as T);
@@ -50,6 +53,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     startedAt: row.started_at,
     ...(row.ended_at === null ? {} : { endedAt: row.ended_at }),
     ...(row.pid === null ? {} : { pid: row.pid }),
+    ...(row.interrupted === 1 ? { interrupted: true } : {}),
   };
 }
 
@@ -65,6 +69,13 @@ export function toHostReturn(row: ReturnRow): HostReturn {
     _stamp: row.stamp,
     ...(row.out === null ? {} : { out: row.out }),
   };
+}
+
+/** {id: return} in row order; no prototype, so host ids such as `__proto__` or `constructor` are plain keys. */
+export function returnsById(rows: readonly ReturnRow[]): Record<string, HostReturn> {
+  const byId = Object.create(null) as Record<string, HostReturn>;
+  for (const row of rows) byId[row.id] = toHostReturn(row);
+  return byId;
 }
 
 /** JSON for a column; `undefined` (e.g. a module that returned nothing) is stored as null. */
@@ -103,7 +114,7 @@ export function buildJobQuery(query: JobQuery): { sql: string; params: unknown[]
     where.push('started_at <= ?');
     params.push(query.endTime);
   }
-  let sql = `SELECT ${JOB_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, rowid DESC`;
+  let sql = `SELECT ${JOB_READ_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, rowid DESC`;
   if (query.limit !== undefined || query.offset !== undefined) {
     sql += ' LIMIT ? OFFSET ?';
     params.push(query.limit ?? -1, query.offset ?? 0);

@@ -1,13 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 
 /** Bumped with each migration; stored in SQLite's `user_version`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Version 1. `jobs.fun` is NULL while a jid is only reserved (prepJid) and the load is not saved yet.
  * Times are epoch milliseconds; JSON columns hold salt's values as written.
  */
-const V1 = `
+export const V1 = `
 CREATE TABLE IF NOT EXISTS jobs (
   jid        TEXT PRIMARY KEY,
   fun        TEXT,
@@ -52,6 +52,22 @@ CREATE TABLE IF NOT EXISTS pending (
 CREATE INDEX IF NOT EXISTS pending_jid ON pending (jid);
 `;
 
+/** Version 2: `jobs.interrupted` is 1 when SIGINT/SIGTERM stopped the run (NULL otherwise). */
+const V2 = `ALTER TABLE jobs ADD COLUMN interrupted INTEGER;`;
+
+/**
+ * Version 3, delivery: `settings` is the queuing run's `--return_config`/`--return_kwargs` as JSON ('' = the
+ * config's defaults), so a queued item goes where its run sent it; `set_aside_at` marks an item the
+ * returner refused for good (the reason in `last_error`): it is not claimed again until retried.
+ */
+const V3 = `
+ALTER TABLE pending ADD COLUMN settings TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending ADD COLUMN set_aside_at INTEGER;
+`;
+
+/** MIGRATIONS[n] upgrades a cache at version n to n + 1; a new cache runs them all. */
+const MIGRATIONS: readonly string[] = [V1, V2, V3];
+
 /** Creates or upgrades the schema; refuses a cache written by a newer brine. */
 export function migrate(db: BetterSqlite3.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -60,7 +76,9 @@ export function migrate(db: BetterSqlite3.Database, file: string): void {
   }
   if (version === SCHEMA_VERSION) return;
   db.transaction(() => {
-    db.exec(V1);
+    // Re-read inside the write lock: another process may have migrated since.
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (const sql of MIGRATIONS.slice(current)) db.exec(sql);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -37,6 +37,8 @@ export interface JobRecord {
   endedAt?: number;
   /** The brine process that ran it (for jobs.active). */
   pid?: number;
+  /** The run was stopped by SIGINT/SIGTERM; the hosts without a return did not finish. */
+  interrupted?: boolean;
 }
 
 export interface JobQuery {
@@ -54,6 +56,17 @@ export interface JobQuery {
   offset?: number;
 }
 
+/** Where a queued item goes: a queue (`mysql`, `event:mysql`) and the queuing run's returner settings ('' = the config's defaults). */
+export interface DeliveryRoute {
+  queue: string;
+  settings: string;
+}
+
+/** What saveLoad/saveReturn queue deliveries for: a queue name (default settings) or a route. */
+export type DeliveryTarget = string | DeliveryRoute;
+
+export type DeliveryPayload = { kind: 'load'; job: JobRecord } | { kind: 'return'; ret: HostReturn };
+
 /** A (returner, jid, host) still to be delivered; `id` is null for the job's load (save_load). */
 export interface PendingDelivery {
   returner: string;
@@ -61,13 +74,28 @@ export interface PendingDelivery {
   id: string | null;
   attempts: number;
   lastError?: string;
+  /** The queuing run's `--return_config`/`--return_kwargs` as JSON; '' = the config's defaults. */
+  settings: string;
+  /** The load or return itself, read by the claim; absent when the cache no longer has it. */
+  payload?: DeliveryPayload;
+}
+
+/** An item the returner refused for good (data too long, bad string…): parked, listed, retried on demand. */
+export interface SetAsideDelivery {
+  returner: string;
+  jid: string;
+  id: string | null;
+  error: string;
 }
 
 export interface PendingSummary {
   returner: string;
+  /** Every undelivered item, set-aside ones included. */
   count: number;
   oldestJid: string;
   lastError?: string;
+  /** Of `count`, the items set aside (absent when none). */
+  setAside?: number;
 }
 
 /**
@@ -79,11 +107,11 @@ export interface JobCache {
   /** Reserves a jid unique within the cache (the passed one, validated, or a new one for `now`). */
   prepJid(now: Date, passedJid?: string): Promise<string>;
   /** Writes the load and the targeted minions; `forwardTo` returners get the load queued for delivery in the same commit. */
-  saveLoad(job: JobRecord, forwardTo?: readonly string[]): Promise<void>;
+  saveLoad(job: JobRecord, forwardTo?: readonly DeliveryTarget[]): Promise<void>;
   /** Commits one host's return (and its queued deliveries) before resolving. */
-  saveReturn(ret: HostReturn, forwardTo?: readonly string[]): Promise<void>;
-  /** Marks the job finished. */
-  endJob(jid: string, endedAt: number): Promise<void>;
+  saveReturn(ret: HostReturn, forwardTo?: readonly DeliveryTarget[]): Promise<void>;
+  /** Marks the job finished, and interrupted when it was stopped by a signal. */
+  endJob(jid: string, endedAt: number, wasInterrupted?: boolean): Promise<void>;
   getJob(jid: string): Promise<JobRecord | undefined>;
   /** `{id: return}` for every host that has a return. */
   getJid(jid: string): Promise<Record<string, HostReturn>>;
@@ -101,10 +129,21 @@ export interface JobCache {
 
 /** The durable outbox of returns and loads still to be delivered to returners. */
 export interface DeliveryQueue {
-  /** Claims up to `limit` pending deliveries for one returner, oldest first, so that concurrent brine processes do not deliver the same one. */
-  claim(returner: string, limit: number): Promise<PendingDelivery[]>;
+  /**
+   * Claims up to `limit` pending deliveries of one route (returner queue and settings), oldest first,
+   * with their payloads, so that concurrent brine processes do not deliver the same one.
+   */
+  claim(returner: string, limit: number, settings?: string): Promise<PendingDelivery[]>;
   markDelivered(returner: string, items: readonly PendingDelivery[]): Promise<void>;
   /** Releases the claim and records the error; the items stay pending. */
   markFailed(returner: string, items: readonly PendingDelivery[], error: string): Promise<void>;
+  /** Parks items refused for good, each with its reason: still pending and listed, never claimed until retried. */
+  setAside(returner: string, items: ReadonlyArray<{ item: PendingDelivery; error: string }>): Promise<void>;
+  /** Makes the set-aside items of these queues claimable again; resolves to how many. */
+  retrySetAside(queues: readonly string[]): Promise<number>;
   listPending(returner?: string): Promise<PendingSummary[]>;
+  /** Set-aside items, oldest first, at most `limit`. */
+  listSetAside(returner?: string, limit?: number): Promise<SetAsideDelivery[]>;
+  /** The distinct routes that have claimable items. */
+  pendingRoutes(): Promise<DeliveryRoute[]>;
 }

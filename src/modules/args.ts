@@ -1,3 +1,6 @@
+import { DEFAULTS } from '../config/defaults.js';
+import { clip } from '../config/validate.js';
+import { pyStr } from './shell.js';
 import { ArgumentError, type FunctionCall } from './types.js';
 
 /** A Python-like signature: `params` are positional-or-keyword (the first `required` of them mandatory). */
@@ -28,12 +31,13 @@ export function bindArgs(call: FunctionCall, signature: Signature): BoundArgs {
   if (!signature.varargs && call.args.length > params.length) {
     throw new ArgumentError(`Passed invalid arguments: ${tooMany(short, params.length, required, call.args.length)}`);
   }
-  const values: Record<string, unknown> = {};
+  // No prototype: kwarg names such as `__proto__` or `constructor` are data, never inherited or special.
+  const values = Object.create(null) as Record<string, unknown>;
   params.forEach((name, index) => {
     if (index < call.args.length) values[name] = call.args[index];
   });
   const rest = call.args.slice(params.length);
-  const extra: Record<string, unknown> = {};
+  const extra = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(call.kwargs)) {
     if (params.includes(key)) {
       if (Object.hasOwn(values, key)) {
@@ -60,6 +64,17 @@ function tooMany(short: string, max: number, min: number, given: number): string
   return `${short}() takes ${takes} positional ${noun} but ${given} ${given === 1 ? 'was' : 'were'} given.`;
 }
 
+/** Reads an optional `timeout=` in seconds; above 24 days a Node timer would fire at once, so it is refused. */
+export function optionalSeconds(fun: string, name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const seconds = typeof value === 'string' ? Number(value) : value;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > DEFAULTS.maxTimeoutSec) {
+    const limit = `up to ${DEFAULTS.maxTimeoutSec} (24 days)`;
+    throw new ArgumentError(`${fun}: ${name} must be a positive number of seconds ${limit}, got '${clip(pyStr(value))}'`);
+  }
+  return seconds;
+}
+
 /** Reads an optional boolean kwarg the way salt's CLI gives it (YAML `true`/`True`/`yes`). */
 export function optionalBoolean(fun: string, name: string, value: unknown): boolean {
   if (value === undefined || value === null) return false;
@@ -67,5 +82,5 @@ export function optionalBoolean(fun: string, name: string, value: unknown): bool
   if (typeof value === 'number') return value !== 0;
   if (typeof value === 'string' && /^(true|yes|on|1)$/i.test(value)) return true;
   if (typeof value === 'string' && /^(false|no|off|0|)$/i.test(value)) return false;
-  throw new ArgumentError(`${fun}: '${name}' must be a boolean, got ${JSON.stringify(value)}`);
+  throw new ArgumentError(`${fun}: '${name}' must be a boolean, got ${clip(JSON.stringify(value) ?? String(value))}`);
 }

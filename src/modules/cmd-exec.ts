@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { optionalBoolean } from './args.js';
+import { optionalBoolean, optionalSeconds } from './args.js';
 import { pyStr, shellQuote } from './shell.js';
 import { ArgumentError } from './types.js';
 import type { ExecResult } from '../transport/types.js';
@@ -63,14 +63,8 @@ export function readCmdOptions(fun: string, values: Record<string, unknown>): Cm
   }
   const stdin = values['stdin'];
   if (stdin !== undefined && stdin !== null) options.stdin = pyStr(stdin);
-  const timeout = values['timeout'];
-  if (timeout !== undefined && timeout !== null) {
-    const seconds = typeof timeout === 'string' ? Number(timeout) : timeout;
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-      throw new ArgumentError(`${fun}: timeout must be a positive number of seconds, got '${pyStr(timeout)}'`);
-    }
-    options.timeoutSec = seconds;
-  }
+  const timeoutSec = optionalSeconds(fun, 'timeout', values['timeout']);
+  if (timeoutSec !== undefined) options.timeoutSec = timeoutSec;
   return options;
 }
 

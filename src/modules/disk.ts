@@ -31,7 +31,8 @@ const usage: ModuleFunction = {
     return { command: `df -P -k${flagsOf(call.fun, values['args'])}` };
   },
   parse(result) {
-    const volumes: Record<string, Record<string, string>> = {};
+    // Mount points come from the host: a null-prototype object keeps `__proto__` a plain key.
+    const volumes: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
     for (const line of result.stdout.split('\n').slice(1)) {
       const m = DF_LINE.exec(line.trimEnd());
       if (m === null) continue;

@@ -51,7 +51,7 @@ const item: ModuleFunction = {
     const { rest, values } = bindArgs(call, { varargs: true, keywords: ['delimiter', 'sanitize'] });
     const delimiter = delimiterOf(values);
     return withGrains(result, call, (grains) => {
-      const picked: Record<string, unknown> = {};
+      const picked: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
       for (const key of rest.map(pyStr)) {
         const { found, value } = traverse(grains, key, delimiter);
         picked[key] = found ? value : '';

@@ -50,7 +50,7 @@ const version: ModuleFunction = {
     if (result.stdout.startsWith(NO_MANAGER)) {
       return { return: `${call.fun}: neither dpkg-query nor rpm is available on the host`, retcode: 1 };
     }
-    const versions: Record<string, string> = {};
+    const versions: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const line of result.stdout.split('\n')) {
       const tab = line.indexOf('\t');
       if (tab > 0) versions[line.slice(0, tab)] = line.slice(tab + 1);

@@ -1,4 +1,5 @@
 /** salt's outputter names (`--out`) mapped to brine's outputters. */
+import { clip } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import type { Outputter } from './types.js';
 import { json } from './json.js';
@@ -28,7 +29,7 @@ export function listOutputters(): string[] {
 export function getOutputter(name: string): Outputter {
   const outputter = Object.hasOwn(OUTPUTTERS, name) ? OUTPUTTERS[name] : undefined;
   if (outputter === undefined) {
-    throw new UsageError(`--out: unknown outputter '${name}' (valid: ${listOutputters().join(', ')})`);
+    throw new UsageError(`--out: unknown outputter '${clip(name)}' (valid: ${listOutputters().join(', ')})`);
   }
   return outputter;
 }

@@ -1,13 +1,19 @@
 /**
- * Turns claimed (returner, jid, host) rows of the delivery queue into returner calls: the job's
- * load first (`save_load`), then the returns; or, for `event:<name>` rows, salt's job events.
+ * Turns claimed (returner, jid, host) rows of the delivery queue, which carry their payloads, into
+ * returner calls: the job's load first (`save_load`), then the returns; or, for `event:<name>` rows,
+ * salt's job events.
  */
 import { saltStamp } from '../jobcache/jid.js';
-import type { HostReturn, JobCache, JobRecord, PendingDelivery } from '../jobcache/types.js';
+import { describeError } from '../errors.js';
+import type { DeliveryTarget, HostReturn, JobRecord, PendingDelivery } from '../jobcache/types.js';
+import { failureScope, ReturnerError, withDeadline } from './failure.js';
 import type { Returner, SaltEvent } from './types.js';
 
 /** Queue rows for event_return go under this name, so events are as durable as returns. */
 export const EVENT_PREFIX = 'event:';
+
+/** A returner call that outlives this is abandoned (its items stay queued); MySQL's own deadlines are shorter. */
+export const DEFAULT_CALL_TIMEOUT_MS = 8_000;
 
 export function eventQueueName(returner: string): string {
   return `${EVENT_PREFIX}${returner}`;
@@ -18,9 +24,15 @@ export function returnerOfQueue(queue: string): string {
   return queue.startsWith(EVENT_PREFIX) ? queue.slice(EVENT_PREFIX.length) : queue;
 }
 
-/** What the run passes as `forwardTo` to saveLoad/saveReturn: returners, then event returners' queues. */
-export function deliveryTargets(returnTo: readonly string[], eventReturners: readonly string[] = []): string[] {
+/** The queues a run delivers to: returners, then event returners' queues. */
+export function deliveryQueues(returnTo: readonly string[], eventReturners: readonly string[] = []): string[] {
   return [...new Set([...returnTo, ...eventReturners.map(eventQueueName)])];
+}
+
+/** What the run passes as `forwardTo` to saveLoad/saveReturn: its queues, with its returner settings. */
+export function deliveryTargets(returnTo: readonly string[], eventReturners: readonly string[] = [], settings = ''): DeliveryTarget[] {
+  const queues = deliveryQueues(returnTo, eventReturners);
+  return settings === '' ? queues : queues.map((queue) => ({ queue, settings }));
 }
 
 export function newJobEvent(job: JobRecord): SaltEvent {
@@ -45,44 +57,24 @@ export function returnEvent(ret: HostReturn): SaltEvent {
   return { tag: `salt/job/${ret.jid}/ret/${ret.id}`, data };
 }
 
-interface Resolved {
-  loads: JobRecord[];
-  returns: HostReturn[];
+/** What one claimed batch came to: delivered, set aside (refused for good, each with its reason), or left pending by `error`. */
+export interface BatchOutcome {
+  delivered: PendingDelivery[];
+  setAside: Array<{ item: PendingDelivery; error: string }>;
+  failed: PendingDelivery[];
+  error?: unknown;
 }
 
-/** Reads the claimed rows' loads and returns from the local cache; rows whose data is gone are skipped. */
-async function resolve(cache: JobCache, items: readonly PendingDelivery[]): Promise<Resolved> {
+/** One returner call per kind for these items; items whose data is gone from the cache count as delivered. */
+async function deliverItems(queue: string, returner: Returner, items: readonly PendingDelivery[]): Promise<void> {
   const loads: JobRecord[] = [];
   const returns: HostReturn[] = [];
-  const byJid = new Map<string, Record<string, HostReturn>>();
   for (const item of items) {
-    if (item.id !== null) continue;
-    const job = await cache.getJob(item.jid);
-    if (job) loads.push(job);
+    if (item.payload?.kind === 'load') loads.push(item.payload.job);
+    else if (item.payload?.kind === 'return') returns.push(item.payload.ret);
   }
-  for (const item of items) {
-    if (item.id === null) continue;
-    let rets = byJid.get(item.jid);
-    if (!rets) {
-      rets = await cache.getJid(item.jid);
-      byJid.set(item.jid, rets);
-    }
-    const ret = rets[item.id];
-    if (ret) returns.push(ret);
-  }
-  return { loads, returns };
-}
-
-/** Delivers one claimed batch; throws when the returner fails (the batch stays pending). */
-export async function deliverBatch(
-  queue: string,
-  returner: Returner,
-  cache: JobCache,
-  items: readonly PendingDelivery[],
-): Promise<void> {
-  const { loads, returns } = await resolve(cache, items);
   if (queue.startsWith(EVENT_PREFIX)) {
-    if (!returner.eventReturn) throw new Error(`returner ${returner.name} has no event_return`);
+    if (!returner.eventReturn) throw new ReturnerError('returner', `returner ${returner.name} has no event_return`);
     const events = [...loads.map(newJobEvent), ...returns.map(returnEvent)];
     if (events.length > 0) await returner.eventReturn(events);
     return;
@@ -91,4 +83,41 @@ export async function deliverBatch(
     for (const job of loads) await returner.saveLoad(job.load.jid, job.load, job.minions);
   }
   if (returns.length > 0) await returner.returner(returns);
+}
+
+/**
+ * Delivers one claimed batch, each returner call under `callTimeoutMs`. A data error narrows the batch
+ * by halves until the items at fault stand alone; those are set aside and the rest delivered. Any
+ * other error stops the batch: what is not delivered yet stays pending.
+ */
+export async function deliverBatch(
+  queue: string,
+  returner: Returner,
+  items: readonly PendingDelivery[],
+  callTimeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
+): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { delivered: [], setAside: [], failed: [] };
+  const parts: PendingDelivery[][] = [[...items]];
+  for (let part = parts.shift(); part !== undefined; part = parts.shift()) {
+    if (outcome.error !== undefined) {
+      outcome.failed.push(...part);
+      continue;
+    }
+    try {
+      await withDeadline(deliverItems(queue, returner, part), callTimeoutMs, `returner ${returner.name}`);
+      outcome.delivered.push(...part);
+    } catch (err) {
+      const [only] = part;
+      if (failureScope(err) !== 'item') {
+        outcome.error = err;
+        outcome.failed.push(...part);
+      } else if (part.length === 1 && only) {
+        outcome.setAside.push({ item: only, error: describeError(err) });
+      } else {
+        const half = Math.ceil(part.length / 2);
+        parts.unshift(part.slice(0, half), part.slice(half));
+      }
+    }
+  }
+  return outcome;
 }

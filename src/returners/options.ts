@@ -74,7 +74,8 @@ function convert(found: Found | undefined, spec: OptionSpec): string | number | 
   const { value, key } = found;
   if (typeof value === 'string' && value.toLowerCase() === 'none') return undefined;
   if (isRecord(value) || Array.isArray(value)) {
-    throw new ConfigError(`${key}: expected a ${spec.kind === 'int' ? 'integer' : 'string'}, got ${JSON.stringify(value)}`);
+    // Only the type: the value may hold a secret (mysql.pass).
+    throw new ConfigError(`${key}: expected a ${spec.kind === 'int' ? 'integer' : 'string'}, got ${Array.isArray(value) ? 'a list' : 'a mapping'}`);
   }
   if (spec.kind === 'string') return String(value);
   const text = String(value).trim();

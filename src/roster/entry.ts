@@ -43,7 +43,7 @@ const FIELDS: { readonly [K in keyof RosterEntry]-?: v.Check<NonNullable<RosterE
   sudo: v.boolean,
   sudo_user: v.string,
   tty: v.boolean,
-  timeout: v.positiveNumber,
+  timeout: v.timeoutSeconds,
   minion_opts: v.mapping,
   connection,
   identities_only: v.boolean,
@@ -71,12 +71,12 @@ export function validateEntry(raw: unknown, where: string): RosterEntry {
   for (const key of Object.keys(raw)) {
     const check = Object.hasOwn(FIELDS, key) ? FIELDS[key as keyof RosterEntry] : undefined;
     if (check === undefined) {
-      throw new ConfigError(`${where}: unknown key '${key}' (valid: ${ROSTER_KEYS.join(', ')})`);
+      throw new ConfigError(`${where}: unknown key '${v.clip(key)}' (valid: ${ROSTER_KEYS.join(', ')})`);
     }
     const value = raw[key];
     const res = (check as v.Check<unknown>)(value);
     if (!res.ok) {
-      throw new ConfigError(`${where}: key '${key}' must be ${res.expected} (got ${v.describeValue(value)})`);
+      throw new ConfigError(`${where}: key '${key}' must be ${res.expected} (got ${v.describeGot(value, res)})`);
     }
     entry[key] = res.value;
   }

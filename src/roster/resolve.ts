@@ -58,7 +58,7 @@ export function buildTargetDefaults(input: TargetDefaultsInput): TargetDefaults 
     user: nonEmpty(flags.user) ?? nonEmpty(read('ssh_user', v.string)) ?? input.osUser,
     port: read('ssh_port', v.port) ?? DEFAULTS.sshPort,
     sudo: flags.sudo ?? read('ssh_sudo', v.boolean) ?? false,
-    connectTimeoutSec: read('ssh_timeout', v.positiveNumber) ?? DEFAULTS.connectTimeoutSec,
+    connectTimeoutSec: read('ssh_timeout', v.timeoutSeconds) ?? DEFAULTS.connectTimeoutSec,
     identitiesOnly: flags.identitiesOnly ?? read('ssh_identities_only', v.boolean) ?? false,
     rosterDefaults: rosterDefaults === undefined ? {} : validateEntry(rosterDefaults, `${where}: roster_defaults`),
     homeDir: input.homeDir,

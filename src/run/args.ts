@@ -30,7 +30,8 @@ export function yamlifyArg(arg: string): unknown {
 /** Splits salt's `ARGS... key=value...` into positional args and kwargs, YAML-loading each value. */
 export function parseFunctionArgs(argv: readonly string[]): ParsedArgs {
   const args: unknown[] = [];
-  const kwargs: Record<string, unknown> = {};
+  // No prototype: a `__proto__=1` or `constructor=x` kwarg must stay an ordinary key.
+  const kwargs = Object.create(null) as Record<string, unknown>;
   for (const arg of argv) {
     const match = KWARG.exec(arg);
     if (match?.[1] !== undefined) kwargs[match[1]] = yamlifyArg(match[2] ?? '');

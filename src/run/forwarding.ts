@@ -1,9 +1,10 @@
 import type { BrineConfig } from '../config/load.js';
 import { ConfigError, UsageError } from '../errors.js';
-import type { DeliveryQueue, JobCache } from '../jobcache/types.js';
+import type { DeliveryQueue, DeliveryTarget, JobCache } from '../jobcache/types.js';
 import { deliveryTargets } from '../returners/deliveries.js';
-import { startForwarder } from '../returners/forward.js';
+import { closeQuietly, startForwarder } from '../returners/forward.js';
 import { loadReturner, parseReturnerList, requireCapability } from '../returners/registry.js';
+import { parseSettings, settingsKey } from '../returners/settings.js';
 import type { Returner } from '../returners/types.js';
 
 export interface ReturnerFlags {
@@ -14,8 +15,8 @@ export interface ReturnerFlags {
 
 /** The returners a run forwards to, and the background delivery of their pending items. */
 export interface Forwarding {
-  /** Queue names to record with the load and each return (`mysql`, `event:mysql`). */
-  returnerNames: string[];
+  /** The queues (`mysql`, `event:mysql`) to record with the load and each return, with this run's returner settings. */
+  returnerNames: DeliveryTarget[];
   notify(): void;
   finish(): Promise<void>;
 }
@@ -44,6 +45,8 @@ export async function startForwarding(
   if (returnTo.size === 0 && eventTo.size === 0) return NO_FORWARDING;
 
   const returnKwargs = parseReturnKwargs(flags.returnKwargs);
+  // stored with every queued item, so a return that has to wait still goes where this run sends it
+  const settings = settingsKey({ returnConfig: flags.returnConfig, returnKwargs });
   const returners = new Map<string, Returner>();
   for (const name of new Set([...returnTo, ...eventTo])) {
     const returner = await loadReturner(name, { opts: config.opts, returnConfig: flags.returnConfig, returnKwargs, localCache: cache });
@@ -51,15 +54,23 @@ export async function startForwarding(
     if (eventTo.has(name)) requireCapability(returner, 'events', 'event_return');
     returners.set(name, returner);
   }
-  const forwarder = startForwarder({ queue: cache, cache, returners, returnTo: [...returnTo], eventReturners: [...eventTo], warn });
+  const forwarder = startForwarder({
+    queue: cache,
+    returners,
+    settings,
+    loadReturner: (name, queued) => loadReturner(name, { opts: config.opts, ...parseSettings(queued), localCache: cache }),
+    returnTo: [...returnTo],
+    eventReturners: [...eventTo],
+    warn,
+  });
   // Whatever earlier runs left pending for these returners goes first.
   forwarder.notify();
   return {
-    returnerNames: deliveryTargets([...returnTo], [...eventTo]),
+    returnerNames: deliveryTargets([...returnTo], [...eventTo], settings),
     notify: () => forwarder.notify(),
     async finish() {
       await forwarder.finish(FINISH_TIMEOUT_MS);
-      await Promise.all([...returners.values()].map((returner) => returner.close().catch(() => undefined)));
+      await Promise.all([...returners.values()].map(closeQuietly));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { saltStamp } from '../jobcache/jid.js';
 import type { HostReturn } from '../jobcache/types.js';
 import type { FunctionCall, ModuleFunction, RemoteCommand } from '../modules/types.js';
@@ -8,6 +9,7 @@ import {
   type ExecResult,
   type HostTarget,
   type Session,
+  type SudoConversation,
   type Transport,
   type TransportFailure,
 } from '../transport/types.js';
@@ -38,6 +40,8 @@ export interface HostRun {
   funArgs: unknown[];
   connect: ConnectOptions;
   commandTimeoutSec: number;
+  /** Bytes kept per host per stream (`ssh_max_output_bytes`); the transport's default when absent. */
+  maxOutputBytes?: number;
   now: () => Date;
   signal: AbortSignal;
 }
@@ -55,13 +59,21 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
   try {
     const { command } = run;
     const timeoutSec = command.timeoutSec ?? run.commandTimeoutSec;
-    const wrapped = wrapForSudo(command.command, command.stdin, run.target);
+    // The local transport has no pty, so sudo there reads the password from stdin as without tty.
+    const pty = run.target.tty && run.target.connection !== 'local';
+    const wrapped = wrapForSudo(command.command, command.stdin, run.target, { pty });
     const result = await session.exec(wrapped.command, {
       ...(wrapped.stdin === undefined ? {} : { stdin: wrapped.stdin }),
-      pty: run.target.tty,
+      ...(wrapped.sudo === undefined ? {} : { sudo: wrapped.sudo }),
+      ...(run.maxOutputBytes === undefined ? {} : { maxOutputBytes: run.maxOutputBytes }),
+      pty,
       timeoutMs: timeoutSec * 1000,
       signal: run.signal,
     });
+    if (result.connectionLost) {
+      const lost = `Connection to ${run.target.host} port ${run.target.port} lost while the command was running`;
+      return errorReturn(run, FAILURE_TITLES.closed, `${result.stderr}${lost}`, SSH_FAILED, result.stdout);
+    }
     const failure = sudoFailure(result, run.target);
     if (failure) return errorReturn(run, failure, result.stderr, result.exitCode ?? 1, result.stdout);
     if (result.timedOut && command.timeoutSec === undefined) {
@@ -77,28 +89,47 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
   }
 }
 
-/** `sudo: True` runs the command through `sudo -n`, or `sudo -S` fed the password on stdin. */
+export interface SudoWrapped {
+  command: string;
+  stdin?: string | Buffer;
+  sudo?: SudoConversation;
+}
+
+/**
+ * `sudo: True` runs the command through `sudo -n`, or, with a password, through sudo with a unique
+ * prompt that the transport answers (`-S` reads it from stdin; over a pty sudo reads the terminal).
+ * The command first prints a unique ready marker, so its own stdin is only sent once sudo is done.
+ */
 export function wrapForSudo(
   command: string,
   stdin: string | Buffer | undefined,
   target: HostTarget,
-): { command: string; stdin?: string | Buffer } {
-  if (!target.sudo && target.sudoUser === undefined) return stdin === undefined ? { command } : { command, stdin };
+  options: { pty: boolean; nonce?: string },
+): SudoWrapped {
+  const withStdin = stdin === undefined ? {} : { stdin };
+  if (!target.sudo && target.sudoUser === undefined) return { command, ...withStdin };
   const asUser = target.sudoUser === undefined ? '' : ` -u ${shellQuote(target.sudoUser)}`;
-  const shell = `/bin/sh -c ${shellQuote(command)}`;
   if (target.passwd === undefined || target.passwd === '') {
-    return { command: `sudo -n${asUser} -- ${shell}`, ...(stdin === undefined ? {} : { stdin }) };
+    return { command: `sudo -n${asUser} -- /bin/sh -c ${shellQuote(command)}`, ...withStdin };
   }
-  // -k: ignore cached credentials, so sudo always reads the password line and the rest stays the command's stdin.
-  const rest = stdin === undefined ? Buffer.alloc(0) : Buffer.from(stdin);
+  const nonce = options.nonce ?? randomBytes(12).toString('hex');
+  const sudo: SudoConversation = {
+    password: target.passwd,
+    prompt: `[brine-sudo-prompt:${nonce}]`,
+    ready: `[brine-sudo-ready:${nonce}]`,
+  };
+  const script = `printf '%s' ${shellQuote(sudo.ready)} >&2\n${command}`;
+  const readFrom = options.pty ? '' : ' -S';
   return {
-    command: `sudo -k -S -p ''${asUser} -- ${shell}`,
-    stdin: Buffer.concat([Buffer.from(`${target.passwd}\n`), rest]),
+    command: `sudo${readFrom} -p ${shellQuote(sudo.prompt)}${asUser} -- /bin/sh -c ${shellQuote(script)}`,
+    ...withStdin,
+    sudo,
   };
 }
 
 function sudoFailure(result: ExecResult, target: HostTarget): string | undefined {
   if (!target.sudo && target.sudoUser === undefined) return undefined;
+  if (result.sudoRejected) return `sudo: incorrect password on ${target.id}`;
   if (result.exitCode !== 1) return undefined;
   if (/sudo: a (terminal|password) is required/.test(result.stderr)) {
     return `sudo needs a password on ${target.id}: set passwd in the roster or NOPASSWD in sudoers`;

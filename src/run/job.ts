@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import type { HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
+import { CacheError, describeError } from '../errors.js';
+import type { DeliveryTarget, HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
 import type { ModuleFunction } from '../modules/types.js';
 import { transportFor } from '../transport/index.js';
 import type { ConnectOptions, HostTarget, Transport } from '../transport/types.js';
@@ -21,9 +22,11 @@ export interface JobRequest {
   jid?: string;
   maxProcs: number;
   commandTimeoutSec: number;
+  /** Bytes kept per host per stream (`ssh_max_output_bytes`). */
+  maxOutputBytes?: number;
   connect: ConnectOptions;
   /** Returners that get the load and every return through the durable delivery queue. */
-  forwardTo: readonly string[];
+  forwardTo: readonly DeliveryTarget[];
   metadata?: Record<string, unknown>;
 }
 
@@ -39,7 +42,7 @@ export interface RunContext {
 export interface JobHooks {
   /** The jid is reserved and the load is committed; no host has been contacted yet. */
   onStart?(jid: string): void;
-  /** A host's return is committed to the job cache. */
+  /** A host's return is committed to the job cache (or could not be: see JobOutcome.cacheError). */
   onReturn?(ret: HostReturn): void;
 }
 
@@ -48,7 +51,12 @@ export interface JobOutcome {
   returns: Map<string, HostReturn>;
   exitCode: number;
   wasInterrupted: boolean;
+  /** Set when a return or the job's end could not be committed (disk full, a lock held too long); names the hosts. */
+  cacheError?: CacheError;
 }
+
+/** Hosts named in a cache error; past this, "and N more". */
+const MAX_NAMED_HOSTS = 20;
 
 /**
  * Runs one job: reserves the jid, commits the load, fans out over the targets with at most
@@ -85,6 +93,9 @@ export async function runJob(
   const firstTarget = request.targets[0];
   if (firstTarget === undefined) throw new Error('runJob: no targets');
   const command = await request.fn.prepare({ fun: request.fun, args: request.parsed.args, kwargs: request.parsed.kwargs, jid, target: firstTarget });
+  // A failed commit does not stop the fan-out: the other hosts' returns may still fit, and each is printed.
+  const unsaved: string[] = [];
+  let firstFailure: unknown;
   await Promise.all(
     request.targets.map((target) =>
       limit(async () => {
@@ -98,22 +109,47 @@ export async function runJob(
           funArgs: args,
           connect: request.connect,
           commandTimeoutSec: request.commandTimeoutSec,
+          ...(request.maxOutputBytes === undefined ? {} : { maxOutputBytes: request.maxOutputBytes }),
           now: context.now,
           signal,
         });
         // A host cut off by Ctrl-C did not return; the cache lists it as missing.
         if (signal.aborted && ret.retcode !== 0) return;
-        await context.cache.saveReturn(ret, request.forwardTo);
+        try {
+          await context.cache.saveReturn(ret, request.forwardTo);
+        } catch (err) {
+          unsaved.push(ret.id);
+          firstFailure ??= err;
+        }
         returns.set(ret.id, ret);
         hooks.onReturn?.(ret);
       }),
     ),
   );
-  await context.cache.endJob(jid, context.now().getTime());
+  let hasEnded = true;
+  try {
+    await context.cache.endJob(jid, context.now().getTime(), signal.aborted);
+  } catch (err) {
+    hasEnded = false;
+    firstFailure ??= err;
+  }
+  const cacheError = firstFailure === undefined ? undefined : describeCacheFailure(firstFailure, unsaved, request.targets.length, hasEnded);
   return {
     jid,
     returns,
     exitCode: jobExitCode(returns, request.targets.length, signal.aborted),
     wasInterrupted: signal.aborted,
+    ...(cacheError === undefined ? {} : { cacheError }),
   };
+}
+
+function describeCacheFailure(cause: unknown, unsaved: readonly string[], total: number, hasEnded: boolean): CacheError {
+  const parts = [describeError(cause)];
+  if (unsaved.length > 0) {
+    const named = unsaved.slice(0, MAX_NAMED_HOSTS).join(', ');
+    const more = unsaved.length > MAX_NAMED_HOSTS ? ` and ${unsaved.length - MAX_NAMED_HOSTS} more` : '';
+    parts.push(`returns not committed for ${unsaved.length} of ${total} hosts: ${named}${more}`);
+  }
+  if (!hasEnded) parts.push("the job's end was not recorded");
+  return new CacheError(parts.join('; '), { cause });
 }

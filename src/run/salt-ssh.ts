@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { ArgumentError } from '../modules/types.js';
-import { UsageError } from '../errors.js';
+import { CacheError, UsageError } from '../errors.js';
 import { loadFunction } from '../modules/registry.js';
 import { getOutputter } from '../output/registry.js';
 import type { Outputter } from '../output/types.js';
@@ -50,13 +50,14 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
   const { config, roster } = session;
   let opened: OutputSink | undefined;
   try {
-    const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend);
+    // A failed write must not abort the job: every return is still committed, and the failure exits 74 at the end.
+    const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend, true);
     opened = sink;
     const render = outputRenderer(options, sink, io.env);
     if (options.listHosts) {
       const hosts = Object.fromEntries([...roster].map(([id, entry]) => [id, entry.host ?? id]));
       sink.write(render({ [config.rosterFile]: hosts }));
-      return 0;
+      return finishOutput(sink, 0);
     }
     if (options.tgt === undefined || options.fun === undefined) throw new UsageError('Insufficient arguments');
     const ids = selectTargets([...roster.keys()], options.tgt, options.targetType, nodegroupsFromOpts(config.opts));
@@ -70,7 +71,17 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
 
     const progress = createProgress(io.stderr, targets.length, io.env);
     const controller = new AbortController();
-    const onSignal = () => (controller.signal.aborted ? process.exit(130) : controller.abort());
+    const started = { jid: undefined as string | undefined, returned: 0 };
+    const onSignal = () => {
+      if (!controller.signal.aborted) return controller.abort();
+      // A second signal leaves at once; better-sqlite3 writes synchronously, so the mark lands before exit.
+      progress.stop();
+      if (started.jid !== undefined) {
+        session.cache.endJob(started.jid, Date.now(), true).catch(() => undefined);
+        io.stderr.write(interruptedLine(started.jid, targets.length - started.returned, targets.length));
+      }
+      process.exit(130);
+    };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const forwarding = await session.startForwarding();
     try {
@@ -86,7 +97,15 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
           ...(options.jid === undefined ? {} : { jid: options.jid }),
           maxProcs: options.maxProcs ?? session.maxProcs,
           commandTimeoutSec: options.timeout ?? DEFAULT_COMMAND_TIMEOUT_SEC,
-          connect: { hostKeys: hostKeyPolicy(options, session.knownHostsFile), ...agent(io.env) },
+          maxOutputBytes: session.maxOutputBytes,
+          connect: {
+            hostKeys: hostKeyPolicy(options, session.knownHostsFile),
+            ...agent(io.env),
+            warn: (line) => {
+              progress.clear();
+              io.stderr.write(`${line}\n`);
+            },
+          },
           forwardTo: forwarding.returnerNames,
         },
         {
@@ -98,11 +117,13 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
         },
         {
           onStart: (jid) => {
+            started.jid = jid;
             // the load is queued: deliver it now, as salt's save_load runs before any host is contacted
             forwarding.notify();
             if (options.isVerbose) sink.write(verboseBanner(jid));
           },
           onReturn: (ret) => {
+            started.returned += 1;
             progress.hostDone(!ret.success);
             forwarding.notify();
             if (options.isStatic) return;
@@ -115,9 +136,15 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
       progress.stop();
       if (options.isStatic) sink.write(render(Object.fromEntries([...outcome.returns].map(([id, ret]) => [id, ret.return]))));
       if (options.isVerbose) sink.write(missingHosts(targets, outcome.returns, render));
+      if (outcome.wasInterrupted) io.stderr.write(interruptedLine(outcome.jid, targets.length - outcome.returns.size, targets.length));
       await forwarding.finish();
+      if (outcome.cacheError !== undefined) {
+        sink.close();
+        const outputFailure = sink.failure === undefined ? '' : `; ${sink.failure.message}`;
+        throw new CacheError(`${outcome.cacheError.message}${outputFailure}`, { cause: outcome.cacheError });
+      }
       if (!session.keepsLocalReturns) await session.cache.dropDeliveredReturns(outcome.jid);
-      return outcome.exitCode;
+      return finishOutput(sink, outcome.exitCode);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.stop();
@@ -126,6 +153,17 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     opened?.close();
     await session.close();
   }
+}
+
+/** Closes the output; a write that failed during the job is the run's error now that the job has ended. */
+function finishOutput(sink: OutputSink, exitCode: number): number {
+  sink.close();
+  if (sink.failure !== undefined) throw sink.failure;
+  return exitCode;
+}
+
+function interruptedLine(jid: string, unfinished: number, total: number): string {
+  return `[WARNING ] Interrupted: ${unfinished} of ${total} hosts did not finish; jid ${jid}\n`;
 }
 
 function outputRenderer(options: SaltSshOptions, sink: OutputSink, env: NodeJS.ProcessEnv) {

@@ -5,9 +5,10 @@ import { expandPath } from '../config/paths.js';
 import { loadRoster } from '../roster/load.js';
 import { buildTargetDefaults, resolveTarget, type TargetFlags } from '../roster/resolve.js';
 import type { Roster } from '../roster/entry.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../transport/output-buffer.js';
 import type { HostTarget } from '../transport/types.js';
 import { localCacheFile, openLocalCache, type LocalJobCache } from '../jobcache/local-cache.js';
-import { applyRetention } from '../jobcache/retention.js';
+import { applyRetention, RUN_START_BATCH } from '../jobcache/retention.js';
 import { masterJobCacheName, startForwarding, type Forwarding, type ReturnerFlags } from './forwarding.js';
 
 export interface ConfigFlags {
@@ -51,6 +52,8 @@ export interface SshSession extends CacheSession {
   /** False with `job_cache: False` and a master job cache: returns leave the local cache once delivered. */
   keepsLocalReturns: boolean;
   maxProcs: number;
+  /** `ssh_max_output_bytes`: output kept per host per stream. */
+  maxOutputBytes: number;
   knownHostsFile: string;
   resolve(id: string): HostTarget;
   startForwarding(): Promise<Forwarding>;
@@ -69,7 +72,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       homeDir: home,
       where: config.masterFile ?? config.configDir,
     });
-    await applyRetention(base.cache, config.opts, new Date());
+    await applyRetention(base.cache, config.opts, new Date(), RUN_START_BATCH, (line) => io.stderr.write(`${line}\n`));
     const keepsLocalReturns = config.opts.job_cache !== false || masterJobCacheName(config.opts) === undefined;
     if (keepsLocalReturns && config.opts.job_cache === false) {
       io.stderr.write('[WARNING ] job_cache: False ignored: no master_job_cache is set, so the local job cache is the only record\n');
@@ -80,6 +83,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       roster,
       keepsLocalReturns,
       maxProcs: Number(config.opts.ssh_max_procs ?? 25),
+      maxOutputBytes: Number(config.opts.ssh_max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES),
       knownHostsFile: typeof knownHosts === 'string' ? expandPath(knownHosts, { cwd: io.cwd, homeDir: home }) : join(home, '.ssh', 'known_hosts'),
       resolve: (id) => resolveTarget(id, roster.get(id) ?? {}, defaults),
       startForwarding: () => startForwarding(flags, config, base.cache, (line) => io.stderr.write(`${line}\n`)),

@@ -1,3 +1,4 @@
+import { clip } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { isJid, jidToDate } from '../jobcache/jid.js';
 
@@ -15,7 +16,8 @@ export function bindArgs(
   if (args.length > params.length) {
     throw new UsageError(`${fun}: takes at most ${params.length} positional arguments (${params.join(', ')}), got ${args.length}`);
   }
-  const bound: Record<string, unknown> = {};
+  // No prototype: `constructor` or `__proto__` kwargs are unknown names, not inherited properties.
+  const bound = Object.create(null) as Record<string, unknown>;
   args.forEach((value, i) => {
     bound[params[i] as string] = value;
   });
@@ -24,9 +26,9 @@ export function bindArgs(
     if (key.startsWith('__pub_')) continue;
     if (!params.includes(key)) {
       const known = params.length === 0 ? 'it takes none' : `known: ${params.join(', ')}`;
-      throw new UsageError(`${fun}: unexpected argument '${key}' (${known})`);
+      throw new UsageError(`${fun}: unexpected argument '${clip(key)}' (${known})`);
     }
-    if (key in bound) throw new UsageError(`${fun}: argument '${key}' given twice`);
+    if (Object.hasOwn(bound, key)) throw new UsageError(`${fun}: argument '${key}' given twice`);
     bound[key] = value;
   }
   for (const name of required) {
@@ -36,7 +38,7 @@ export function bindArgs(
 }
 
 function shown(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+  return clip(typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value)));
 }
 
 export function toJid(fun: string, value: unknown): string {

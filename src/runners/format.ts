@@ -29,7 +29,8 @@ export function formatJob(job: JobRecord, options: { withMinions: boolean }): Re
 
 /** salt's list_job/print_job `Result`: `{id: {return, retcode, success, [out]}}` for hosts with a return. */
 export function formatResult(returns: Readonly<Record<string, HostReturn>>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
+  // No prototype: a host id such as `__proto__` is a key like any other.
+  const result = Object.create(null) as Record<string, unknown>;
   for (const [id, ret] of Object.entries(returns)) {
     result[id] = {
       return: ret.return,

@@ -5,7 +5,7 @@
  * list_jobs pages with limit/offset in SQL; EndTime is shown whenever the job finished.
  */
 import { ExitCode, JidNotFoundError, UsageError } from '../errors.js';
-import { retentionCutoff } from '../jobcache/retention.js';
+import { describeHeldJobs, retentionCutoff } from '../jobcache/retention.js';
 import type { HostReturn, JobQuery, JobRecord } from '../jobcache/types.js';
 import { bindArgs, toBool, toCount, toDict, toGlobList, toJid, toOptionalString, toTime } from './args.js';
 import { formatJob, formatJobExt, formatResult } from './format.js';
@@ -25,6 +25,11 @@ function checkSource(fun: string, value: unknown, ctx: RunnerContext): void {
   }
 }
 
+/** A {host id: value} map with no prototype, so ids like `__proto__` or `constructor` are ordinary keys. */
+function hostDict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function progress(ctx: RunnerContext, enabled: boolean, message: string): void {
   if (enabled) ctx.progress?.({ message });
 }
@@ -35,8 +40,13 @@ async function loadJob(jid: string, ctx: RunnerContext): Promise<{ job: JobRecor
   return { job, returns: await ctx.cache.getJid(jid) };
 }
 
+/** Beyond salt: `Interrupted: true` for a run stopped by SIGINT/SIGTERM, so its missing hosts read as cut off, not failed. */
+function interruptedMark(job: JobRecord): { Interrupted?: true } {
+  return job.interrupted === true ? { Interrupted: true } : {};
+}
+
 function printJobData(job: JobRecord, returns: Record<string, HostReturn>): Record<string, unknown> {
-  return { [job.load.jid]: { ...formatJob(job, { withMinions: true }), Result: formatResult(returns) } };
+  return { [job.load.jid]: { ...formatJob(job, { withMinions: true }), ...interruptedMark(job), Result: formatResult(returns) } };
 }
 
 export const lookupJid: RunnerFunction = {
@@ -51,7 +61,7 @@ export const lookupJid: RunnerFunction = {
     const showProgress = toBool(fun, 'display_progress', a['display_progress'], false);
     progress(ctx, showProgress, `Querying returner: ${ctx.cache.name}`);
     const { job, returns } = await loadJob(jid, ctx);
-    const data: Record<string, unknown> = {};
+    const data = hostDict<unknown>();
     if (returned) {
       for (const [id, ret] of Object.entries(returns)) {
         progress(ctx, showProgress, id);
@@ -59,7 +69,11 @@ export const lookupJid: RunnerFunction = {
       }
     }
     if (missing) {
-      for (const id of job.minions) if (!(id in returns)) data[id] = MISSING;
+      for (const id of job.minions) if (!Object.hasOwn(returns, id)) data[id] = MISSING;
+    }
+    if (job.interrupted === true) {
+      const unfinished = job.minions.filter((id) => !Object.hasOwn(returns, id)).length;
+      ctx.warn?.(`[WARNING ] jid ${jid} was interrupted: ${unfinished} of ${job.minions.length} hosts did not finish`);
     }
     // salt renders with the first return's `out` (e.g. highstate) when it has one.
     return result(data, Object.values(returns)[0]?.out);
@@ -75,7 +89,7 @@ export const listJob: RunnerFunction = {
     checkSource(fun, a['ext_source'], ctx);
     progress(ctx, toBool(fun, 'display_progress', a['display_progress'], false), `Querying returner: ${ctx.cache.name}`);
     const { job, returns } = await loadJob(jid, ctx);
-    return result({ jid: job.load.jid, ...formatJob(job, { withMinions: true }), Result: formatResult(returns) });
+    return result({ jid: job.load.jid, ...formatJob(job, { withMinions: true }), ...interruptedMark(job), Result: formatResult(returns) });
   },
 };
 
@@ -186,9 +200,9 @@ export const exitSuccess: RunnerFunction = {
     const jid = toJid(fun, a['jid']);
     checkSource(fun, a['ext_source'], ctx);
     const { job, returns } = await loadJob(jid, ctx);
-    const data: Record<string, boolean> = {};
+    const data = hostDict<boolean>();
     for (const [id, ret] of Object.entries(returns)) data[id] = ret.retcode === 0 && ret.success;
-    for (const id of job.minions) if (!(id in data)) data[id] = false;
+    for (const id of job.minions) if (!Object.hasOwn(data, id)) data[id] = false;
     const hasFailed = Object.values(data).includes(false);
     return result(data, undefined, hasFailed ? ExitCode.AGGREGATE : ExitCode.OK);
   },
@@ -205,7 +219,7 @@ export const active: RunnerFunction = {
       const returns = await ctx.cache.getJid(job.load.jid);
       data[job.load.jid] = {
         ...formatJob(job, { withMinions: true }),
-        Running: job.minions.filter((id) => !(id in returns)).map((id) => ({ [id]: job.pid ?? null })),
+        Running: job.minions.filter((id) => !Object.hasOwn(returns, id)).map((id) => ({ [id]: job.pid ?? null })),
         Returned: Object.keys(returns),
       };
     }
@@ -214,10 +228,14 @@ export const active: RunnerFunction = {
 };
 
 export const clean: RunnerFunction = {
-  doc: 'Apply retention now: remove every job older than keep_jobs_seconds (keep_jobs hours), in batches; prints how many were removed. 0 keeps jobs forever. No arguments.',
+  doc: 'Apply retention now: remove every job older than keep_jobs_seconds (keep_jobs hours), in batches; prints how many were removed, and warns about old jobs kept because their returns are not delivered yet. 0 keeps jobs forever. No arguments.',
   async run(args, kwargs, ctx) {
     bindArgs('jobs.clean', [], [], args, kwargs);
     const cutoff = retentionCutoff(ctx.opts, ctx.now());
-    return result(cutoff === undefined ? 0 : await ctx.cache.cleanOldJobs(cutoff));
+    if (cutoff === undefined) return result(0);
+    const removed = await ctx.cache.cleanOldJobs(cutoff);
+    const held = await describeHeldJobs(ctx.cache, cutoff);
+    if (held !== undefined) ctx.warn?.(held);
+    return result(removed);
   },
 };

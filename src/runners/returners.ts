@@ -5,7 +5,8 @@
 import { ExitCode, UsageError } from '../errors.js';
 import type { DeliveryQueue, JobCache, PendingSummary } from '../jobcache/types.js';
 import { EVENT_PREFIX, eventQueueName, returnerOfQueue } from '../returners/deliveries.js';
-import { flushPending } from '../returners/forward.js';
+import { closeQuietly, flushPending } from '../returners/forward.js';
+import { parseSettings } from '../returners/settings.js';
 import { isReturnerName, listReturners, loadReturner } from '../returners/registry.js';
 import type { Returner, ReturnerLoadContext } from '../returners/types.js';
 import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';
@@ -73,13 +74,27 @@ export const init: RunnerFunction = {
   },
 };
 
+function isTrue(fn: string, key: string, value: unknown): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  throw new UsageError(`${fn}: ${key} must be True or False, got '${String(value)}'`);
+}
+
 export const flush: RunnerFunction = {
-  doc: 'Deliver the returns and events waiting for a returner (all returners without a name) now.\nExits 75 when some could not be delivered.\n\nCLI Example:\n\n    salt-run returners.flush\n    salt-run returners.flush mysql timeout=30',
+  doc:
+    'Deliver the returns and events waiting for a returner (all returners without a name) now, each with\n' +
+    'the --return_config/--return_kwargs of the run that queued it. Items the returner refused for good\n' +
+    '(set aside, see returners.pending) are retried only with retry_failed=True. Exits 75 when some\n' +
+    'could not be delivered.\n\nCLI Example:\n\n    salt-run returners.flush\n    salt-run returners.flush mysql timeout=30\n' +
+    '    salt-run returners.flush mysql retry_failed=True',
   async run(args, kwargs, ctx): Promise<RunnerResult> {
     const name = returnerArg('returners.flush', args, kwargs, false);
     const timeout = Number(kwargs['timeout'] ?? DEFAULT_FLUSH_TIMEOUT_SEC);
     if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`returners.flush: timeout must be a number of seconds, got '${String(kwargs['timeout'])}'`);
     const local = localOf(ctx);
+    if (isTrue('returners.flush', 'retry_failed', kwargs['retry_failed'])) {
+      await local.retrySetAside(pendingOf(await local.listPending(), name).map((s) => s.returner));
+    }
     const queues = pendingOf(await local.listPending(), name).map((s) => s.returner);
     const returners = new Map<string, Returner>();
     try {
@@ -89,32 +104,58 @@ export const flush: RunnerFunction = {
       const warn = (ctx as ReturnersRunnerContext).warn ?? ((line: string) => process.stderr.write(`${line}\n`));
       const report = await flushPending({
         queue: local,
-        cache: local,
         returners,
+        loadReturner: (base, settings) => loadReturner(base, { ...loadContext(ctx, {}, local), ...parseSettings(settings) }),
         returnTo: queues.filter((q) => !q.startsWith(EVENT_PREFIX) && returners.has(q)),
         eventReturners: queues.filter((q) => q.startsWith(EVENT_PREFIX)).map(returnerOfQueue).filter((b) => returners.has(b)),
         warn,
         timeoutMs: timeout * 1000,
       });
-      const data: Record<string, { delivered: number; pending: number; last_error?: string }> = {};
+      const data: Record<string, { delivered: number; pending: number; set_aside?: number; last_error?: string }> = {};
       for (const [queue, q] of Object.entries(report.queues)) {
-        data[queue] = { delivered: q.delivered, pending: q.pending, ...(q.pending > 0 && q.lastError ? { last_error: q.lastError } : {}) };
+        data[queue] = {
+          delivered: q.delivered,
+          pending: q.pending,
+          ...(q.setAside > 0 ? { set_aside: q.setAside } : {}),
+          ...(q.pending > 0 && q.lastError ? { last_error: q.lastError } : {}),
+        };
       }
       return { data, exitCode: report.pending > 0 ? ExitCode.TEMP_FAIL : ExitCode.OK };
     } finally {
-      for (const r of returners.values()) await r.close();
+      await Promise.all([...returners.values()].map(closeQuietly));
     }
   },
 };
 
+/** How many set-aside items `returners.pending` lists per queue (the count is always exact). */
+const SET_ASIDE_LISTED = 50;
+
+interface PendingEntry {
+  count: number;
+  oldest_jid: string;
+  last_error?: string;
+  set_aside?: Array<{ jid: string; id: string | null; error: string }>;
+}
+
 export const pending: RunnerFunction = {
-  doc: 'List what waits for delivery per returner: count, oldest jid, last error. Exits 75 while\nanything is pending, 0 otherwise (for monitoring).\n\nCLI Example:\n\n    salt-run returners.pending\n    salt-run returners.pending mysql',
+  doc:
+    'List what waits for delivery per returner: count, oldest jid, last error, and the items set aside\n' +
+    'because the returner refused them for good (jid, id, reason; retry them with\n' +
+    'returners.flush NAME retry_failed=True). Exits 75 while anything is pending, 0 otherwise (for monitoring).\n\n' +
+    'CLI Example:\n\n    salt-run returners.pending\n    salt-run returners.pending mysql',
   async run(args, kwargs, ctx): Promise<RunnerResult> {
     const name = returnerArg('returners.pending', args, kwargs, false);
-    const summaries = pendingOf(await localOf(ctx).listPending(), name);
-    const data: Record<string, { count: number; oldest_jid: string; last_error?: string }> = {};
+    const local = localOf(ctx);
+    const summaries = pendingOf(await local.listPending(), name);
+    const data: Record<string, PendingEntry> = {};
     for (const s of summaries) {
-      data[s.returner] = { count: s.count, oldest_jid: s.oldestJid, ...(s.lastError === undefined ? {} : { last_error: s.lastError }) };
+      const parked = (s.setAside ?? 0) > 0 ? await local.listSetAside(s.returner, SET_ASIDE_LISTED) : [];
+      data[s.returner] = {
+        count: s.count,
+        oldest_jid: s.oldestJid,
+        ...(s.lastError === undefined ? {} : { last_error: s.lastError }),
+        ...(parked.length > 0 ? { set_aside: parked.map((p) => ({ jid: p.jid, id: p.id, error: p.error })) } : {}),
+      };
     }
     return { data, exitCode: summaries.some((s) => s.count > 0) ? ExitCode.TEMP_FAIL : ExitCode.OK };
   },

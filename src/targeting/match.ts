@@ -1,5 +1,6 @@
+import { createContext, runInContext } from 'node:vm';
 import { ConfigError, NoMatchError, UsageError } from '../errors.js';
-import { describeValue, isMapping } from '../config/validate.js';
+import { clip, describeValue, isMapping } from '../config/validate.js';
 import { fnmatchToRegExp } from './fnmatch.js';
 
 export type TargetType = 'glob' | 'pcre' | 'list' | 'nodegroup';
@@ -20,19 +21,37 @@ function pythonToJsRegExp(tgt: string): string {
   });
 }
 
-/** `-E`: salt's `re.match`, anchored at the start only; the sticky flag anchors every alternative. */
-function pcreMatcher(tgt: string): (id: string) => boolean {
-  let re: RegExp;
+/** How long `-E` may take over the whole roster; JS regexes backtrack, so `(a+)+$` on a long id would never end. */
+export const PCRE_TIME_LIMIT_MS = 1000;
+
+// Runs inside the vm context, where `ids` and `source` are the context's globals.
+const PCRE_FILTER = `(() => {
+  const re = new RegExp(source, 'y');
+  return ids.filter((id) => { re.lastIndex = 0; return re.test(id); });
+})()`;
+
+/**
+ * `-E`: salt's `re.match`, anchored at the start only; the sticky flag anchors every alternative.
+ * The match runs in a vm context whose timeout interrupts a catastrophic pattern (salt spins forever).
+ */
+function matchPcre(ids: readonly string[], tgt: string, limitMs: number): string[] {
+  const source = pythonToJsRegExp(tgt);
   try {
-    re = new RegExp(pythonToJsRegExp(tgt), 'y');
+    new RegExp(source, 'y');
   } catch (cause) {
     const why = cause instanceof Error ? cause.message.replace(/^Invalid regular expression: /, '') : String(cause);
-    throw new UsageError(`-E/--pcre: invalid regular expression '${tgt}': ${why}`, { cause });
+    throw new UsageError(`-E/--pcre: invalid regular expression '${clip(tgt)}': ${clip(why)}`, { cause });
   }
-  return (id) => {
-    re.lastIndex = 0;
-    return re.test(id);
-  };
+  try {
+    const matched = runInContext(PCRE_FILTER, createContext({ ids: [...ids], source }), { timeout: limitMs }) as ArrayLike<string>;
+    return Array.from(matched);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw cause;
+    throw new UsageError(
+      `-E/--pcre: regular expression '${clip(tgt)}' took longer than ${limitMs} ms over ${ids.length} roster ids (nested quantifiers such as (a+)+ backtrack without end); simplify it`,
+      { cause },
+    );
+  }
 }
 
 /** A nodegroup's ids as a predicate: `L@a,b or web*`, or a list of such words. */
@@ -81,7 +100,12 @@ function nodegroupMatcher(tgt: string, nodegroups: Readonly<Record<string, unkno
   if (Object.hasOwn(groups, tgt)) return compoundMatcher(tgt, groups[tgt]);
   const known = Object.keys(groups);
   const hint = known.length === 0 ? 'no nodegroups are configured' : `known: ${known.join(', ')}`;
-  throw new UsageError(`-N/--nodegroup: unknown nodegroup '${tgt}' (${hint})`);
+  throw new UsageError(`-N/--nodegroup: unknown nodegroup '${clip(tgt)}' (${hint})`);
+}
+
+export interface MatchOptions {
+  /** Overrides PCRE_TIME_LIMIT_MS (tests). */
+  pcreTimeLimitMs?: number;
 }
 
 /**
@@ -93,6 +117,7 @@ export function matchTargets(
   tgt: string,
   type: TargetType,
   nodegroups: Readonly<Record<string, unknown>>,
+  options: MatchOptions = {},
 ): string[] {
   switch (type) {
     case 'glob': {
@@ -100,7 +125,7 @@ export function matchTargets(
       return ids.filter((id) => re.test(id));
     }
     case 'pcre':
-      return ids.filter(pcreMatcher(tgt));
+      return matchPcre(ids, tgt, options.pcreTimeLimitMs ?? PCRE_TIME_LIMIT_MS);
     case 'list': {
       const wanted = new Set(splitList(tgt));
       return ids.filter((id) => wanted.has(id));

@@ -1,15 +1,17 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The verdict for one host key, with the known_hosts line that decided a rejection. */
 export type HostKeyStatus =
   | { status: 'match' }
   | { status: 'unknown' }
-  | { status: 'changed'; line: number }
+  | { status: 'changed'; line: number; keyType: string }
   | { status: 'revoked'; line: number };
 
 /** A parsed OpenSSH known_hosts file (`~/.ssh/known_hosts` format). */
 export interface KnownHosts {
   readonly file: string;
+  /** Whether any entry is hashed (`|1|salt|hash`), so new entries are written hashed too, as ssh does with HashKnownHosts. */
+  readonly isHashed: boolean;
   /** `host` is a name or address; `port` 22 is looked up as `host`, any other as `[host]:port`, as OpenSSH does. */
   check(host: string, port: number, keyType: string, key: Buffer): HostKeyStatus;
   /** Key types listed (not revoked) for the host, so the client can ask for one it can verify. */
@@ -26,11 +28,16 @@ interface Entry {
   matches: HostMatcher;
 }
 
-/** Parses known_hosts text; malformed lines are skipped, as ssh does. `@cert-authority` lines are ignored (no certificate support). */
+/**
+ * Parses known_hosts text; malformed lines are skipped, as ssh does. `@cert-authority` lines are ignored (no certificate support).
+ * A host with any recorded key must present one of its recorded keys: a key of another type is `changed`, not `unknown`,
+ * or a server that stopped offering its recorded key type would be accepted as new.
+ */
 export function parseKnownHosts(text: string, file: string): KnownHosts {
   // Plain, wildcard-free entries are indexed by name so 500 lookups don't rescan a large file.
   const byName = new Map<string, Entry[]>();
   const scanned: Entry[] = [];
+  let isHashed = false;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const fields = (lines[i] ?? '').trim().split(/[ \t]+/);
@@ -45,6 +52,7 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
     if (patterns === undefined || keyType === undefined || keyBase64 === undefined) continue;
     const key = Buffer.from(keyBase64, 'base64');
     if (key.length === 0) continue;
+    if (patterns.startsWith('|1|')) isHashed = true;
     const names = plainNames(patterns);
     const entry: Entry = { line: i + 1, marker, keyType, key, matches: compileMatcher(patterns) };
     if (names === undefined) {
@@ -59,12 +67,13 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
   }
 
   const entriesFor = (host: string, port: number): Entry[] => {
-    const hostString = (port === 22 ? host : `[${host}]:${port}`).toLowerCase();
+    const hostString = hostPattern(host, port);
     const candidates = [...(byName.get(hostString) ?? []), ...scanned.filter((e) => e.matches(hostString))];
     return candidates.sort((a, b) => a.line - b.line);
   };
   return {
     file,
+    isHashed,
     keyTypes(host, port) {
       const types = entriesFor(host, port).filter((e) => e.marker === undefined).map((e) => e.keyType);
       return [...new Set(types)];
@@ -73,12 +82,41 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
       const candidates = entriesFor(host, port);
       const revoked = candidates.find((e) => e.marker === 'revoked' && e.key.equals(key));
       if (revoked) return { status: 'revoked', line: revoked.line };
-      const usable = candidates.filter((e) => e.marker === undefined && e.keyType === keyType);
-      if (usable.some((e) => e.key.equals(key))) return { status: 'match' };
-      const first = usable[0];
-      return first === undefined ? { status: 'unknown' } : { status: 'changed', line: first.line };
+      const usable = candidates.filter((e) => e.marker === undefined);
+      if (usable.some((e) => e.keyType === keyType && e.key.equals(key))) return { status: 'match' };
+      // Point at a record of the presented type when there is one: that is the line to edit.
+      const shown = usable.find((e) => e.keyType === keyType) ?? usable[0];
+      return shown === undefined ? { status: 'unknown' } : { status: 'changed', line: shown.line, keyType: shown.keyType };
     },
   };
+}
+
+/** The name known_hosts records a host under: `host` on port 22, `[host]:port` otherwise, lower-cased as ssh does. */
+export function hostPattern(host: string, port: number): string {
+  return (port === 22 ? host : `[${host}]:${port}`).toLowerCase();
+}
+
+/** One known_hosts line (no newline) for a host key; hashed as `ssh-keygen -H` does when `isHashed`. */
+export function knownHostsLine(host: string, port: number, key: Buffer, isHashed: boolean): string {
+  const name = hostPattern(host, port);
+  const pattern = isHashed ? hashHostName(name, randomBytes(20)) : name;
+  return `${pattern} ${keyTypeOf(key)} ${key.toString('base64')}`;
+}
+
+/** `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`, OpenSSH's HashKnownHosts format. */
+export function hashHostName(name: string, salt: Buffer): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+/** OpenSSH's short name for a key type, as in `Permanently added 'host' (ED25519)`. */
+export function keyTypeLabel(keyType: string): string {
+  if (keyType === 'ssh-ed25519') return 'ED25519';
+  if (keyType === 'ssh-rsa') return 'RSA';
+  if (keyType === 'ssh-dss') return 'DSA';
+  if (keyType.startsWith('ecdsa-sha2-')) return 'ECDSA';
+  if (keyType.startsWith('sk-ssh-ed25519')) return 'ED25519-SK';
+  if (keyType.startsWith('sk-ecdsa-')) return 'ECDSA-SK';
+  return keyType;
 }
 
 /** `SHA256:` + unpadded base64 of the key blob's SHA-256, as `ssh-keygen -l` prints it. */

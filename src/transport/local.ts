@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createExecOutput } from './exec-output.js';
 import type { ExecOptions, ExecResult, Session, Transport } from './types.js';
 
 /** Runs module commands on this machine with /bin/sh, through the same module code as SSH (`connection: local`). */
@@ -13,8 +14,6 @@ const localSession: Session = {
     return new Promise((resolve) => {
       // A process group of its own, so a timeout kills the command's children too.
       const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
       let timedOut = false;
       const kill = () => {
         try {
@@ -23,31 +22,33 @@ const localSession: Session = {
           // already gone
         }
       };
+      // No pty here: sudo reads the password from stdin (-S) and prompts on stderr.
+      const output = createExecOutput(
+        { ...options, pty: false },
+        {
+          sendStdin: () => child.stdin.end(options.stdin ?? ''),
+          write: (data) => child.stdin.write(data),
+          giveUp: () => child.stdin.end(),
+        },
+      );
       const timer = setTimeout(() => {
         timedOut = true;
         kill();
       }, options.timeoutMs);
       const onAbort = () => kill();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.stdout.on('data', (chunk: Buffer) => output.stdout(chunk));
+      child.stderr.on('data', (chunk: Buffer) => output.stderr(chunk));
       child.stdin.on('error', () => {});
       child.on('error', (err) => {
-        stderr.push(Buffer.from(err.message));
+        output.stderr(Buffer.from(err.message));
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        const result: ExecResult = {
-          stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr: Buffer.concat(stderr).toString('utf8'),
-          exitCode: code,
-          timedOut,
-        };
-        if (signal) result.signal = signal;
-        resolve(result);
+        resolve(output.result({ exitCode: code, timedOut, ...(signal ? { signal } : {}) }));
       });
-      child.stdin.end(options.stdin ?? '');
+      output.begin();
     });
   },
   close() {},

@@ -1,4 +1,5 @@
 import type { Client, ClientChannel } from 'ssh2';
+import { createExecOutput } from './exec-output.js';
 import { TransportError, type ExecOptions, type ExecResult, type HostTarget, type Session } from './types.js';
 
 /** How long a closed channel may take to confirm before the whole connection is dropped. */
@@ -7,10 +8,11 @@ const CLOSE_GRACE_MS = 2000;
 /** Wraps a ready ssh2 client (type-only import here; ssh.ts is the one that loads ssh2). */
 export function createSession(client: Client, target: HostTarget): Session {
   let isClosed = false;
+  // Each running command's reaction to the connection going away under it.
   const running = new Set<() => void>();
   client.on('close', () => {
     isClosed = true;
-    for (const stop of running) stop();
+    for (const onConnectionGone of running) onConnectionGone();
   });
   const end = () => {
     try {
@@ -51,30 +53,38 @@ export function createSession(client: Client, target: HostTarget): Session {
 /** Gathers one command's output; finished when the channel closes, not on 'exit'. */
 function collect(channel: ClientChannel, options: ExecOptions, running: Set<() => void>, dropConnection: () => void): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
     let exitCode: number | null = null;
     let exitSignal: string | undefined;
     let timedOut = false;
+    let connectionLost = false;
     let grace: NodeJS.Timeout | undefined;
     let isDone = false;
+    const output = createExecOutput(options, {
+      // Over a pty, EOF never reaches the command (as with ssh -t), and an ended channel cannot be signalled.
+      sendStdin: () => {
+        if (!options.pty) channel.end(options.stdin ?? '');
+        else if (options.stdin !== undefined) channel.write(options.stdin);
+      },
+      write: (data) => channel.write(data),
+      // Without a pty, EOF makes sudo give up by itself; a pty has no EOF to send.
+      giveUp: () => (options.pty ? stop() : channel.end()),
+    });
 
     const done = () => {
       if (isDone) return;
       isDone = true;
       clearTimeout(timer);
       clearTimeout(grace);
-      running.delete(done);
+      running.delete(onConnectionGone);
       options.signal?.removeEventListener('abort', stop);
-      const result: ExecResult = {
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        exitCode,
-        timedOut,
-      };
-      if (exitSignal !== undefined) result.signal = exitSignal;
-      resolve(result);
+      const status = { exitCode, timedOut, connectionLost, ...(exitSignal === undefined ? {} : { signal: exitSignal }) };
+      resolve(output.result(status));
     };
+    // Not brine's own doing (no timeout, no abort) and no exit status: the command's fate is unknown.
+    function onConnectionGone() {
+      if (grace === undefined && exitCode === null && exitSignal === undefined) connectionLost = true;
+      done();
+    }
     function stop() {
       if (isDone || grace) return;
       try {
@@ -90,25 +100,22 @@ function collect(channel: ClientChannel, options: ExecOptions, running: Set<() =
       }, CLOSE_GRACE_MS);
     }
 
-    running.add(done);
+    running.add(onConnectionGone);
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
     }, options.timeoutMs);
     options.signal?.addEventListener('abort', stop, { once: true });
 
-    channel.on('data', (chunk: Buffer) => stdout.push(chunk));
-    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    channel.on('data', (chunk: Buffer) => output.stdout(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => output.stderr(chunk));
     channel.on('exit', (code: number | null, signal?: string) => {
       exitCode = typeof code === 'number' ? code : null;
       if (signal) exitSignal = signal;
     });
     channel.on('close', done);
     channel.on('error', () => {});
-    // Over a pty, EOF never reaches the command (as with ssh -t), and an ended channel cannot be signalled.
-    if (options.pty) {
-      if (options.stdin !== undefined) channel.write(options.stdin);
-    } else channel.end(options.stdin ?? '');
+    output.begin();
     if (options.signal?.aborted) stop();
   });
 }

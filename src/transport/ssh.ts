@@ -2,8 +2,9 @@ import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ParsedKey, ServerHostKeyAlgorithm } from 'ssh2';
-import { parseKnownHosts, type KnownHosts } from './known-hosts.js';
-import { socketError, timeoutError, verifyHostKey, type ConnectStage } from './ssh-errors.js';
+import { verifyHostKey } from './host-key-check.js';
+import { createKnownHostsStore, type KnownHostsStore } from './known-hosts-file.js';
+import { socketError, timeoutError, type ConnectStage } from './ssh-errors.js';
 import { createSession } from './ssh-session.js';
 import {
   TransportError,
@@ -19,23 +20,15 @@ const AUTH_EXHAUSTED = 'All configured authentication methods failed';
 
 /** Files shared by every host of one transport: read (and decrypted) once, not once per host. */
 interface SharedFiles {
-  knownHosts(file: string): Promise<KnownHosts>;
+  knownHosts: KnownHostsStore;
   privateKey(file: string, passphrase: string | undefined): Promise<ParsedKey | string>;
 }
 
 /** The SSH transport: one ssh2 connection per host, host keys checked against known_hosts. */
 export function createSshTransport(): Transport {
-  const knownHostsByFile = new Map<string, Promise<KnownHosts>>();
   const keysByFile = new Map<string, Promise<ParsedKey | string>>();
   const files: SharedFiles = {
-    knownHosts(file) {
-      let loaded = knownHostsByFile.get(file);
-      if (!loaded) {
-        loaded = loadKnownHosts(file);
-        knownHostsByFile.set(file, loaded);
-      }
-      return loaded;
-    },
+    knownHosts: createKnownHostsStore(),
     privateKey(file, passphrase) {
       const cacheKey = `${file}\0${passphrase ?? ''}`;
       let loaded = keysByFile.get(cacheKey);
@@ -47,16 +40,6 @@ export function createSshTransport(): Transport {
     },
   };
   return { connect: (target, options) => connectHost(target, options, files) };
-}
-
-async function loadKnownHosts(file: string): Promise<KnownHosts> {
-  try {
-    return parseKnownHosts(await readFile(file, 'utf8'), file);
-  } catch (err) {
-    // A missing known_hosts is an empty one, as for ssh: every host is then unknown.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseKnownHosts('', file);
-    throw new TransportError('other', `cannot read known_hosts file ${file}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 /** The parsed key, or a one-line reason it cannot be used. */
@@ -155,7 +138,7 @@ function wireName(type: AuthenticationType): AuthenticationType {
 async function connectHost(target: HostTarget, options: ConnectOptions, files: SharedFiles): Promise<Session> {
   const { host, port } = target;
   const hostKeys = options.hostKeys;
-  const knownHosts = hostKeys.mode === 'none' ? undefined : await files.knownHosts(hostKeys.knownHostsFile);
+  const knownHosts = hostKeys.mode === 'none' ? undefined : await files.knownHosts.load(hostKeys.knownHostsFile);
   const { methods, keyProblem } = await authPlan(target, options, files);
   const denied = (tried: string[]) =>
     `${target.user}@${host}: Permission denied (${tried.join(',') || 'none'}).${keyProblem ? ` (${keyProblem})` : ''}`;
@@ -222,9 +205,16 @@ async function connectHost(target: HostTarget, options: ConnectOptions, files: S
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
         algorithms: { serverHostKey: hostKeyAlgorithms(knownHosts?.keyTypes(host, port) ?? []) },
-        hostVerifier: (key: Buffer): boolean => {
-          hostKeyError = verifyHostKey(knownHosts, hostKeys.mode, host, port, key);
-          return hostKeyError === undefined;
+        hostVerifier: (key: Buffer, verify: (isValid: boolean) => void): void => {
+          const check = { policy: hostKeys, knownHosts, store: files.knownHosts, host, port, key, warn: options.warn };
+          void verifyHostKey(check).then((err) => {
+            hostKeyError = err;
+            // A connect that timed out or was aborted while -i recorded the key has nothing left to verify.
+            if (!settled) verify(err === undefined);
+          }, (err: unknown) => {
+            hostKeyError = new TransportError('other', `ssh: ${host} port ${port}: host key check failed: ${(err as Error).message}`, { cause: err });
+            if (!settled) verify(false);
+          });
         },
         authHandler: (methodsLeft, _partialSuccess, next) => {
           // ssh2 passes null before the first attempt, when the server has not yet said what it allows.

@@ -30,6 +30,20 @@ export interface ConnectOptions {
   /** ssh-agent socket (SSH_AUTH_SOCK), when set. */
   agentSocket?: string;
   signal?: AbortSignal;
+  /** Receives one-line notices for the user's stderr, e.g. a host key `-i` added to known_hosts. */
+  warn?: (line: string) => void;
+}
+
+/**
+ * How to answer sudo's password prompt without the password ever reaching the command: sudo runs with
+ * `-p prompt`, the command prints `ready` as its first act; the password is sent once, only after
+ * `prompt` shows (on stderr, or the pty's stdout), and the command's stdin only after `ready`.
+ * Both markers are taken out of the output.
+ */
+export interface SudoConversation {
+  password: string;
+  prompt: string;
+  ready: string;
 }
 
 export interface ExecOptions {
@@ -38,6 +52,9 @@ export interface ExecOptions {
   /** Wall-clock limit for the command; the channel is closed when it passes. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Bytes kept per stream (stdout, stderr); past it the middle is dropped and a truncation marker line says how much. */
+  maxOutputBytes?: number;
+  sudo?: SudoConversation;
 }
 
 /** A finished command. `exitCode` is null when the remote side sent no exit status (killed, timed out). */
@@ -47,6 +64,10 @@ export interface ExecResult {
   exitCode: number | null;
   signal?: string;
   timedOut: boolean;
+  /** sudo asked for the password again after it was sent once: the password is wrong. */
+  sudoRejected?: true;
+  /** The connection dropped while the command ran: no exit status will ever come. */
+  connectionLost?: true;
 }
 
 /** One open connection to one host. */

@@ -31,6 +31,27 @@ function onTerminal(args: string[], input: string): Promise<{ code: number | nul
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
 }
 
+/** Runs salt-ssh under script(1) and types `keys` once the prompt is on the terminal (raw mode is on by then). */
+function typeAtPrompt(args: string[], keys: string): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, join(ROOT, 'bin', 'salt-ssh.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes('Password: ') && child.stdin.writable) child.stdin.end(keys);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`salt-ssh --askpass did not finish; output: ${JSON.stringify(output)}`));
+    }, 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
 describe('--askpass', () => {
   it('prompts once on the terminal and logs in with the typed password', async () => {
     const res = await onTerminal(['-c', cfg.dir, '--roster-file', roster, 'pw', 'test.ping', '--askpass', '--out', 'json'], `${sshd.password}\n`);
@@ -38,6 +59,15 @@ describe('--askpass', () => {
     expect(res.output.match(/Password: /g)).toHaveLength(1);
     expect(res.output).toMatch(/"pw": true/);
     expect(res.code).toBe(0);
+  });
+
+  it.each([
+    ['Ctrl-C', '\x03'],
+    ['Ctrl-D', '\x04'],
+  ])('exits 130 with one clean line on %s at the prompt (not 13, unsettled top-level await)', async (_name, key) => {
+    const res = await typeAtPrompt(['-c', cfg.dir, '--roster-file', roster, 'pw', 'test.ping', '--askpass'], key);
+    expect(res.output.replace(/\r/g, '')).toBe('Password: \nsalt-ssh: error: --askpass: interrupted at the password prompt\n');
+    expect(res.code).toBe(130);
   });
 
   it('is a usage error when there is no terminal to prompt on', async () => {

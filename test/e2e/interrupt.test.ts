@@ -38,6 +38,20 @@ async function expectFastHostsKept(jid: string) {
   expect(nested.stdout).toBe('fast1:\n    True\nfast2:\n    True\nslow1:\n    Minion did not return\nslow2:\n    Minion did not return\n');
 }
 
+/** list_job and print_job show `Interrupted: true` and the end time; lookup_jid says so on stderr. */
+async function expectMarkedInterrupted(jid: string) {
+  const listed = await run(['jobs.list_job', jid, '--out', 'json']);
+  expect(listed.code).toBe(0);
+  const job = json<{ Interrupted?: boolean; EndTime?: string; Result: Record<string, unknown> }>(listed.stdout);
+  expect(job.Interrupted).toBe(true);
+  expect(job.EndTime).toMatch(/^\d{4}, \w{3} \d{2} /);
+  expect(Object.keys(job.Result).sort()).toEqual(['fast1', 'fast2']);
+  const printed = await run(['jobs.print_job', jid, '--out', 'json']);
+  expect(json<Record<string, { Interrupted?: boolean }>>(printed.stdout)[jid]?.Interrupted).toBe(true);
+  const looked = await run(['jobs.lookup_jid', jid]);
+  expect(looked.stderr).toBe(`[WARNING ] jid ${jid} was interrupted: 2 of 4 hosts did not finish\n`);
+}
+
 beforeAll(async () => {
   sshd = await startSshd();
   hang = await startHangServer();
@@ -72,9 +86,23 @@ describe('Ctrl-C mid-job', () => {
     expect(res.stdout).toContain('fast2:\n    True\n');
     // -v names the hosts that did not return, as salt does
     expect(res.stdout).toContain('slow1:\n    Minion did not return. [No response]\nslow2:\n    Minion did not return. [No response]\n');
+    expect(res.stderr).toBe(`[WARNING ] Interrupted: 2 of 4 hosts did not finish; jid ${jid}\n`);
     await expectFastHostsKept(jid);
+    await expectMarkedInterrupted(jid);
     const after = await run(['jobs.active', '--out', 'json']);
     expect(json(after.stdout)).toEqual({});
+  });
+});
+
+describe('SIGTERM mid-job', () => {
+  it('exits 130 with the interrupt line, and the job is marked interrupted and ended', async () => {
+    const { cli, jid } = await startJobAndWaitForFastHosts();
+    cli.child.kill('SIGTERM');
+    const res = await cli.done;
+    expect(res.code).toBe(130);
+    expect(res.stderr).toBe(`[WARNING ] Interrupted: 2 of 4 hosts did not finish; jid ${jid}\n`);
+    await expectFastHostsKept(jid);
+    await expectMarkedInterrupted(jid);
   });
 });
 
@@ -88,6 +116,9 @@ describe('kill -9 mid-job', () => {
     // the job never ended, but its process is gone, so it is not active
     const active = await run(['jobs.active', '--out', 'json']);
     expect(json(active.stdout)).toEqual({});
+    // no process was left to mark it: it is not shown as interrupted
+    const listed = await run(['jobs.list_job', jid, '--out', 'json']);
+    expect(json(listed.stdout)).not.toHaveProperty('Interrupted');
     const exit = await run(['jobs.exit_success', jid, '--out', 'json']);
     expect(exit.code).toBe(20);
     expect(json(exit.stdout)).toEqual({ fast1: true, fast2: true, slow1: false, slow2: false });

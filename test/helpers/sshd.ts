@@ -7,7 +7,8 @@
  *   const target = sshd.target({ id: 'web1' }); // a HostTarget for the transport
  *
  * What it sets up, all inside one temp dir (removed by stop()):
- * - an ed25519 host key; `knownHostsLine()` / `writeKnownHosts()` / `hostKeyFingerprint` describe it;
+ * - an ed25519 host key (RSA with `hostKeyType: 'rsa'`); `knownHostsLine()` / `writeKnownHosts()` /
+ *   `hostKeyFingerprint` describe it; `swapHostKey()` gives the running sshd a new one (SIGHUP, same port);
  * - two client keys, both in `<dir>/authorized_keys`: `clientKey` (no passphrase) and
  *   `encryptedClientKey` (passphrase `passphrase`);
  * - sshd on a free high port, password and publickey auth, keyboard-interactive off, `MaxStartups 2000`;
@@ -39,7 +40,11 @@ export interface SshdOptions {
   sudo?: 'password' | 'nopasswd';
   /** Also serve an ecdsa-sha2-nistp256 host key (for host-key algorithm negotiation tests). */
   ecdsaHostKey?: boolean;
+  /** The type of the main host key; default ed25519. */
+  hostKeyType?: HostKeyType;
 }
+
+export type HostKeyType = 'ed25519' | 'rsa';
 
 export interface SshdHarness {
   readonly host: '127.0.0.1';
@@ -54,12 +59,14 @@ export interface SshdHarness {
   /** Passphrase-protected ed25519 client key (authorized). */
   readonly encryptedClientKey: string;
   readonly passphrase: string;
-  /** `ssh-ed25519 AAAA...` of the host key. */
+  /** `ssh-ed25519 AAAA...` (or `ssh-rsa AAAA...`) of the current host key. */
   readonly hostPublicKey: string;
   /** `ecdsa-sha2-nistp256 AAAA...` when started with `ecdsaHostKey`. */
   readonly ecdsaHostPublicKey: string | undefined;
-  /** `SHA256:...` of the host key, from `ssh-keygen -l`. */
+  /** `SHA256:...` of the current host key, from `ssh-keygen -l`. */
   readonly hostKeyFingerprint: string;
+  /** Replaces the main host key with a new one of `type` (default ed25519) and waits until sshd serves it. */
+  swapHostKey(type?: HostKeyType): Promise<void>;
   /** A HostTarget for this sshd: the login user with `clientKey`, 10 s connect timeout; fields overridable. */
   target(overrides?: Partial<HostTarget>): HostTarget;
   /** Writes a salt flat roster (ids, or N → node1..nodeN) pointing at this sshd; returns its path. */
@@ -98,25 +105,25 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
   };
 
   try {
-    const hostKey = join(dir, 'host_ed25519');
+    const hostKey = join(dir, `host_${options.hostKeyType ?? 'ed25519'}`);
     const clientKey = join(dir, 'id_ed25519');
     const encryptedClientKey = join(dir, 'id_ed25519_enc');
     await Promise.all([
-      run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'brine-host', '-f', hostKey]),
+      generateHostKey(hostKey, options.hostKeyType ?? 'ed25519'),
       run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'brine-client', '-f', clientKey]),
       run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'brine-enc', '-f', encryptedClientKey]),
       ...(options.ecdsaHostKey ? [run('ssh-keygen', ['-q', '-t', 'ecdsa', '-b', '256', '-N', '', '-f', `${hostKey}_ecdsa`])] : []),
     ]);
-    const hostKeys = options.ecdsaHostKey ? [hostKey, `${hostKey}_ecdsa`] : [hostKey];
+    const hostKeysWith = (main: string) => (options.ecdsaHostKey ? [main, `${hostKey}_ecdsa`] : [main]);
     const authorizedKeys = join(dir, 'authorized_keys');
     writeFileSync(authorizedKeys, readFileSync(`${clientKey}.pub`, 'utf8') + readFileSync(`${encryptedClientKey}.pub`, 'utf8'), {
       mode: 0o644,
     });
     const publicKeyOf = (file: string) => readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
-    const hostPublicKey = publicKeyOf(hostKey);
+    const fingerprintOf = async (file: string) =>
+      (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`])).stdout.split(' ')[1] ?? '';
+    const current = { publicKey: publicKeyOf(hostKey), fingerprint: await fingerprintOf(hostKey) };
     const ecdsaHostPublicKey = options.ecdsaHostKey ? publicKeyOf(`${hostKey}_ecdsa`) : undefined;
-    const { stdout: fingerprintLine } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`]);
-    const hostKeyFingerprint = fingerprintLine.split(' ')[1] ?? '';
 
     if (isRoot) {
       await run('useradd', ['-r', '-m', '-d', join(dir, 'home'), '-s', '/bin/sh', user]);
@@ -133,7 +140,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      writeFileSync(configFile, sshdConfig(dir, port, hostKeys, authorizedKeys));
+      writeFileSync(configFile, sshdConfig(dir, port, hostKeysWith(hostKey), authorizedKeys));
       const started = await spawnSshd(configFile, port, logLines);
       if (started.child) {
         child = started.child;
@@ -144,7 +151,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
     }
 
     const knownHostsLine = ({ hashed = false } = {}): string => {
-      const line = `[127.0.0.1]:${port} ${hostPublicKey}`;
+      const line = `[127.0.0.1]:${port} ${current.publicKey}`;
       if (!hashed) return line;
       const file = join(dir, `hash-${randomBytes(4).toString('hex')}`);
       writeFileSync(file, `${line}\n`);
@@ -178,9 +185,24 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
       clientKey,
       encryptedClientKey,
       passphrase,
-      hostPublicKey,
+      get hostPublicKey() {
+        return current.publicKey;
+      },
       ecdsaHostPublicKey,
-      hostKeyFingerprint,
+      get hostKeyFingerprint() {
+        return current.fingerprint;
+      },
+      async swapHostKey(type = 'ed25519') {
+        const running = child;
+        if (!running?.stderr) throw new Error('startSshd: swapHostKey on a stopped sshd');
+        const newKey = join(dir, `host_${type}_${randomBytes(4).toString('hex')}`);
+        await generateHostKey(newKey, type);
+        writeFileSync(configFile, sshdConfig(dir, port, hostKeysWith(newKey), authorizedKeys));
+        // SIGHUP makes sshd re-exec itself (same PID, same port) and reload its config and keys.
+        await waitForLog(running, `Server listening on 127.0.0.1 port ${port}`, () => running.kill('SIGHUP'));
+        current.publicKey = publicKeyOf(newKey);
+        current.fingerprint = await fingerprintOf(newKey);
+      },
       target,
       writeRoster(ids, extra = {}) {
         const names = typeof ids === 'number' ? Array.from({ length: ids }, (_, i) => `node${i + 1}`) : ids;
@@ -266,6 +288,40 @@ function spawnSshd(configFile: string, port: number, logLines: string[]): Promis
       const log = logLines.join('\n');
       settle({ addressInUse: /Address already in use/.test(log), error: `sshd exited (${code ?? signal})` });
     });
+  });
+}
+
+function generateHostKey(file: string, type: HostKeyType) {
+  const bits = type === 'rsa' ? ['-b', '2048'] : [];
+  return run('ssh-keygen', ['-q', '-t', type, ...bits, '-N', '', '-C', 'brine-host', '-f', file]);
+}
+
+/** Runs `trigger`, then resolves once sshd logs a line containing `text`. */
+function waitForLog(child: ChildProcess, text: string, trigger: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer | string) => {
+      seen += chunk.toString();
+      if (!seen.includes(text)) return;
+      done();
+      resolve();
+    };
+    const onExit = () => {
+      done();
+      reject(new Error(`sshd exited while waiting for "${text}"`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`sshd did not log "${text}" within ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+    trigger();
   });
 }
 

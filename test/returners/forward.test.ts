@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cache.js';
+import type { DeliveryTarget } from '../../src/jobcache/types.js';
 import { deliverBatch, deliveryTargets } from '../../src/returners/deliveries.js';
 import { flushPending, startForwarder, type ForwarderOptions } from '../../src/returners/forward.js';
 import { createReturner, type MysqlReturner } from '../../src/returners/mysql.js';
@@ -37,13 +38,12 @@ describe('durable forwarding to mysql', () => {
 
   const options = (warnings: string[], extra: Partial<ForwarderOptions> = {}): ForwarderOptions => ({
     queue: cache,
-    cache,
     returners: new Map([['mysql', mysql]]),
     warn: (line) => warnings.push(line),
     retry: RETRY,
     ...extra,
   });
-  const startJob = async (jid: string, hosts: string[], forwardTo: string[]): Promise<void> => {
+  const startJob = async (jid: string, hosts: string[], forwardTo: readonly DeliveryTarget[]): Promise<void> => {
     await cache.saveLoad({ load: jobLoad(jid), minions: hosts, startedAt: Date.now() }, forwardTo);
   };
   const countRows = async (jid: string): Promise<{ n: number; d: number }> => {
@@ -127,7 +127,7 @@ describe('durable forwarding to mysql', () => {
     const crashed = openLocalCache(cache.file, { pid: deadPid });
     const items = await crashed.claim('mysql', 100);
     expect(items.map((i) => i.id)).toEqual([null, 'c1', 'c2', 'c3']);
-    await deliverBatch('mysql', mysql, crashed, items);
+    expect((await deliverBatch('mysql', mysql, items)).delivered).toHaveLength(4);
     await crashed.close();
     expect(await countRows(jid)).toEqual({ n: 3, d: 3 });
 

@@ -147,9 +147,10 @@ describe('local job cache', () => {
     await cache.markDelivered('mysql', second);
     expect(await cache.listPending('mysql')).toEqual([{ returner: 'mysql', count: 2, oldestJid: jid, lastError: 'ECONNREFUSED 127.0.0.1:3306' }]);
     const retry = await cache.claim('mysql', 10);
+    // the claim hands over each item's payload with it (no per-batch re-read of the job)
     expect(retry).toEqual([
-      { returner: 'mysql', jid, id: null, attempts: 1, lastError: 'ECONNREFUSED 127.0.0.1:3306' },
-      { returner: 'mysql', jid, id: 'a', attempts: 1, lastError: 'ECONNREFUSED 127.0.0.1:3306' },
+      { returner: 'mysql', jid, id: null, attempts: 1, lastError: 'ECONNREFUSED 127.0.0.1:3306', settings: '', payload: { kind: 'load', job: expect.objectContaining({ minions: ['a', 'b', 'c'] }) } },
+      { returner: 'mysql', jid, id: 'a', attempts: 1, lastError: 'ECONNREFUSED 127.0.0.1:3306', settings: '', payload: { kind: 'return', ret: expect.objectContaining({ id: 'a', jid }) } },
     ]);
     await cache.markDelivered('mysql', retry);
     expect(await cache.listPending('mysql')).toEqual([]);

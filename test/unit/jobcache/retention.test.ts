@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { generateJid } from '../../../src/jobcache/jid.js';
 import { openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
-import { applyRetention, keepJobsSeconds } from '../../../src/jobcache/retention.js';
+import { applyRetention, keepJobsSeconds, RUN_START_BATCH } from '../../../src/jobcache/retention.js';
 
 const HOUR = 3_600_000;
 
@@ -34,15 +34,15 @@ describe('retention on the local cache', () => {
   let cache: LocalJobCache;
   const now = new Date(Date.UTC(2026, 10, 28, 12, 0, 0));
 
-  /** Jobs `ageHours` old, each with two returns and a pending delivery. */
-  async function addJobs(count: number, ageHours: number): Promise<string[]> {
+  /** Jobs `ageHours` old, each with two returns, queued for delivery to `forwardTo`. */
+  async function addJobs(count: number, ageHours: number, forwardTo: string[] = []): Promise<string[]> {
     const jids: string[] = [];
     for (let i = 0; i < count; i++) {
       const startedAt = now.getTime() - ageHours * HOUR + i;
       const jid = await cache.prepJid(new Date(startedAt));
-      await cache.saveLoad({ load: { jid, fun: 'test.ping', arg: [], tgt: '*', tgt_type: 'glob', user: 'root' }, minions: ['a', 'b'], startedAt }, ['mysql']);
+      await cache.saveLoad({ load: { jid, fun: 'test.ping', arg: [], tgt: '*', tgt_type: 'glob', user: 'root' }, minions: ['a', 'b'], startedAt }, forwardTo);
       for (const id of ['a', 'b']) {
-        await cache.saveReturn({ id, jid, fun: 'test.ping', fun_args: [], return: true, retcode: 0, success: true, _stamp: '' }, ['mysql']);
+        await cache.saveReturn({ id, jid, fun: 'test.ping', fun_args: [], return: true, retcode: 0, success: true, _stamp: '' }, forwardTo);
       }
       jids.push(jid);
     }
@@ -58,9 +58,9 @@ describe('retention on the local cache', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('removes old jobs with their returns and deliveries, keeps new ones', async () => {
+  it('removes old jobs with their returns, keeps new ones', async () => {
     const old = await addJobs(3, 30);
-    const fresh = await addJobs(2, 1);
+    const fresh = await addJobs(2, 1, ['mysql']);
     expect(await applyRetention(cache, {}, now)).toBe(3);
     for (const jid of old) {
       expect(await cache.getJob(jid)).toBeUndefined();
@@ -68,7 +68,31 @@ describe('retention on the local cache', () => {
     }
     for (const jid of fresh) expect(Object.keys(await cache.getJid(jid))).toEqual(['a', 'b']);
     expect(await cache.listPending()).toEqual([{ returner: 'mysql', count: 6, oldestJid: fresh[0] }]);
+    await cache.markDelivered('mysql', await cache.claim('mysql', 100));
     expect(await applyRetention(cache, { keep_jobs_seconds: 1800 }, now)).toBe(2);
+    expect(await cache.getJobs({})).toEqual([]);
+  });
+
+  it('never deletes undelivered returns: keeps their job, says what it kept and why', async () => {
+    const [held] = await addJobs(1, 30, ['mysql', 'event:mysql']);
+    const [gone] = await addJobs(1, 30);
+    const warnings: string[] = [];
+    expect(await applyRetention(cache, {}, now, RUN_START_BATCH, (line) => warnings.push(line))).toBe(1);
+    expect(await cache.getJob(gone ?? '')).toBeUndefined();
+    expect(Object.keys(await cache.getJid(held ?? ''))).toEqual(['a', 'b']);
+    expect(await cache.listPending()).toEqual([
+      { returner: 'event:mysql', count: 3, oldestJid: held },
+      { returner: 'mysql', count: 3, oldestJid: held },
+    ]);
+    expect(warnings).toEqual([
+      '[WARNING ] keep_jobs_seconds: kept 1 job past retention: 6 deliveries to event:mysql, mysql still pending (salt-run returners.pending)',
+    ]);
+    // jobs.clean (all batches) keeps it too; once delivered, it goes
+    expect(await cache.cleanOldJobs(now.getTime() - 24 * HOUR)).toBe(0);
+    for (const queue of ['mysql', 'event:mysql']) await cache.markDelivered(queue, await cache.claim(queue, 100));
+    warnings.length = 0;
+    expect(await applyRetention(cache, {}, now, RUN_START_BATCH, (line) => warnings.push(line))).toBe(1);
+    expect(warnings).toEqual([]);
     expect(await cache.getJobs({})).toEqual([]);
   });
 

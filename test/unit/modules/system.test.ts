@@ -60,6 +60,11 @@ describe('pkg.version', () => {
   it('needs a name', async () => {
     await expect(runLocal('pkg.version')).rejects.toThrow("pkg.version: missing required argument 'name'");
   });
+
+  it('treats package names such as constructor and __proto__ as plain names', async () => {
+    expect((await runLocal('pkg.version', ['constructor'])).return).toBe('');
+    expect((await runLocal('pkg.version', ['__proto__', 'toString'])).return).toEqual(Object.fromEntries([['__proto__', ''], ['toString', '']]));
+  });
 });
 
 describe('service.status', () => {

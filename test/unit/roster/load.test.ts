@@ -110,7 +110,7 @@ describe('loadRoster', () => {
   it('rejects wrong types: sudo string, numeric passwd, bad connection, list entry, list roster', async () => {
     const cases: Array<[string, string]> = [
       ['web1:\n  sudo: maybe\n', "host 'web1': key 'sudo' must be a boolean (true/false, yes/no) (got 'maybe')"],
-      ['web1:\n  passwd: 1234\n', "host 'web1': key 'passwd' must be a string (quote it) (got 1234)"],
+      ['web1:\n  passwd: 1234\n', "host 'web1': key 'passwd' must be a string (quote it) (got a number)"],
       ['web1:\n  connection: winrm\n', "host 'web1': key 'connection' must be 'ssh' or 'local' (got 'winrm')"],
       ['web1: [a, b]\n', "host 'web1': must be a mapping or a host string (got a list)"],
       ['- web1\n- web2\n', 'the roster must be a mapping of id to host (got a list)'],

@@ -49,17 +49,31 @@ describe('job exit code', () => {
 });
 
 describe('sudo wrapping', () => {
+  const noPty = { pty: false };
+
   it('leaves commands alone without sudo', () => {
-    expect(wrapForSudo('id -u', undefined, target())).toEqual({ command: 'id -u' });
+    expect(wrapForSudo('id -u', undefined, target(), noPty)).toEqual({ command: 'id -u' });
   });
 
-  it('uses sudo -n without a password and sudo -S fed the password with one', () => {
-    expect(wrapForSudo('id -u', undefined, target({ sudo: true })).command).toBe("sudo -n -- /bin/sh -c 'id -u'");
-    const withUser = wrapForSudo('id -u', 'in', target({ sudoUser: 'app' }));
+  it('uses sudo -n without a password', () => {
+    expect(wrapForSudo('id -u', undefined, target({ sudo: true }), noPty).command).toBe("sudo -n -- /bin/sh -c 'id -u'");
+    const withUser = wrapForSudo('id -u', 'in', target({ sudoUser: 'app' }), noPty);
     expect(withUser).toEqual({ command: "sudo -n -u app -- /bin/sh -c 'id -u'", stdin: 'in' });
-    const withPassword = wrapForSudo('cat', 'data', target({ sudo: true, passwd: 's3cret' }));
-    expect(withPassword.command).toBe("sudo -k -S -p '' -- /bin/sh -c cat");
-    expect(String(withPassword.stdin)).toBe('s3cret\ndata');
+  });
+
+  it('with a password, keeps it out of stdin and the command line: only the prompt handshake carries it', () => {
+    const wrapped = wrapForSudo('cat', 'data', target({ sudo: true, passwd: 's3cret' }), { pty: false, nonce: 'n1' });
+    expect(wrapped.command).toBe(
+      "sudo -S -p '[brine-sudo-prompt:n1]' -- /bin/sh -c 'printf '\\''%s'\\'' '\\''[brine-sudo-ready:n1]'\\'' >&2\ncat'",
+    );
+    expect(wrapped.stdin).toBe('data');
+    expect(wrapped.sudo).toEqual({ password: 's3cret', prompt: '[brine-sudo-prompt:n1]', ready: '[brine-sudo-ready:n1]' });
+    const overPty = wrapForSudo('cat', undefined, target({ sudo: true, passwd: 's3cret', sudoUser: 'app' }), { pty: true, nonce: 'n2' });
+    expect(overPty.command.startsWith("sudo -p '[brine-sudo-prompt:n2]' -u app -- /bin/sh -c ")).toBe(true);
+    expect(overPty).not.toHaveProperty('stdin');
+    const fresh = wrapForSudo('cat', undefined, target({ sudo: true, passwd: 's3cret' }), noPty);
+    expect(fresh.sudo?.prompt).toMatch(/^\[brine-sudo-prompt:[0-9a-f]{24}\]$/);
+    expect(fresh.command).not.toContain('s3cret');
   });
 });
 

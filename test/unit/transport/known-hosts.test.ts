@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fingerprintSha256, keyTypeOf, parseKnownHosts } from '../../../src/transport/known-hosts.js';
+import { fingerprintSha256, keyTypeLabel, keyTypeOf, knownHostsLine, parseKnownHosts } from '../../../src/transport/known-hosts.js';
 
 /** An SSH public key blob: string type + string key material. */
 function blob(type: string, material = randomBytes(32)): Buffer {
@@ -56,10 +56,23 @@ describe('parseKnownHosts', () => {
     expect(kh.check('web3', 22, ed, keyA)).toEqual({ status: 'unknown' });
   });
 
-  it('reports a changed key of the same type with its line, and a different type as unknown', () => {
+  it('reports a changed key of the same type with its line', () => {
     const kh = parseKnownHosts(`# header\nweb1 ${ed} ${b64(keyA)}\n`, 'kh');
-    expect(kh.check('web1', 22, ed, keyB)).toEqual({ status: 'changed', line: 2 });
-    expect(kh.check('web1', 22, 'ecdsa-sha2-nistp256', ecdsa)).toEqual({ status: 'unknown' });
+    expect(kh.check('web1', 22, ed, keyB)).toEqual({ status: 'changed', line: 2, keyType: ed });
+  });
+
+  it('reports a key of another type as changed when the host has any record, pointing at a same-type line first', () => {
+    const kh = parseKnownHosts(`web1 ${ed} ${b64(keyA)}\nweb1 ecdsa-sha2-nistp256 ${b64(ecdsa)}\n`, 'kh');
+    const rsa = blob('ssh-rsa', randomBytes(64));
+    expect(kh.check('web1', 22, 'ssh-rsa', rsa)).toEqual({ status: 'changed', line: 1, keyType: ed });
+    expect(kh.check('web1', 22, 'ecdsa-sha2-nistp256', blob('ecdsa-sha2-nistp256'))).toEqual({
+      status: 'changed',
+      line: 2,
+      keyType: 'ecdsa-sha2-nistp256',
+    });
+    // the host's other recorded type still matches
+    expect(kh.check('web1', 22, 'ecdsa-sha2-nistp256', ecdsa)).toEqual({ status: 'match' });
+    expect(kh.check('web2', 22, 'ssh-rsa', rsa)).toEqual({ status: 'unknown' });
   });
 
   it('accepts a key listed on any matching line even if another line differs', () => {
@@ -90,14 +103,15 @@ describe('parseKnownHosts', () => {
     const kh = parseKnownHosts(hashed, 'kh');
     expect(kh.check('web1', 22, ed, keyA)).toEqual({ status: 'match' });
     expect(kh.check('127.0.0.1', 2222, ed, keyB)).toEqual({ status: 'match' });
-    expect(kh.check('127.0.0.1', 2222, ed, keyA)).toEqual({ status: 'changed', line: 2 });
+    expect(kh.check('127.0.0.1', 2222, ed, keyA)).toEqual({ status: 'changed', line: 2, keyType: ed });
+    expect(kh.isHashed).toBe(true);
     expect(kh.check('web2', 22, ed, keyA)).toEqual({ status: 'unknown' });
   });
 
   it('rejects a key under @revoked even when another line lists it', () => {
     const kh = parseKnownHosts(`web1 ${ed} ${b64(keyA)}\n@revoked * ${ed} ${b64(keyA)}\n`, 'kh');
     expect(kh.check('web1', 22, ed, keyA)).toEqual({ status: 'revoked', line: 2 });
-    expect(kh.check('web1', 22, ed, keyB)).toEqual({ status: 'changed', line: 1 });
+    expect(kh.check('web1', 22, ed, keyB)).toEqual({ status: 'changed', line: 1, keyType: ed });
   });
 
   it('ignores @cert-authority lines and unknown markers', () => {
@@ -115,7 +129,36 @@ describe('parseKnownHosts', () => {
   it('knows nothing from an empty file and keeps the file name', () => {
     const kh = parseKnownHosts('', '/x/known_hosts');
     expect(kh.file).toBe('/x/known_hosts');
+    expect(kh.isHashed).toBe(false);
     expect(kh.check('web1', 22, ed, keyA)).toEqual({ status: 'unknown' });
+  });
+});
+
+describe('knownHostsLine', () => {
+  it('writes [host]:port, or the bare lower-cased host on port 22', () => {
+    expect(knownHostsLine('127.0.0.1', 2222, keyA, false)).toBe(`[127.0.0.1]:2222 ${ed} ${b64(keyA)}`);
+    expect(knownHostsLine('Web1', 22, keyA, false)).toBe(`web1 ${ed} ${b64(keyA)}`);
+  });
+
+  it('writes a hashed line that ssh-keygen -F finds and the parser matches', () => {
+    const line = knownHostsLine('127.0.0.1', 2222, keyA, true);
+    expect(line).toMatch(/^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 /);
+    expect(line).not.toBe(knownHostsLine('127.0.0.1', 2222, keyA, true)); // a fresh salt each time
+    const file = join(dir, 'hashed-line');
+    writeFileSync(file, `${line}\n`);
+    const found = execFileSync('ssh-keygen', ['-F', '[127.0.0.1]:2222', '-f', file], { encoding: 'utf8' });
+    expect(found).toContain(line);
+    expect(parseKnownHosts(line, file).check('127.0.0.1', 2222, ed, keyA)).toEqual({ status: 'match' });
+  });
+
+  it('names key types as OpenSSH prints them', () => {
+    expect(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp384', 'ssh-dss', 'x-other'].map(keyTypeLabel)).toEqual([
+      'ED25519',
+      'RSA',
+      'ECDSA',
+      'DSA',
+      'x-other',
+    ]);
   });
 });
 

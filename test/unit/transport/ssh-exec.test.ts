@@ -1,7 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { truncationMarker } from '../../../src/transport/output-buffer.js';
 import { createSshTransport } from '../../../src/transport/ssh.js';
 import { TransportError, type ConnectOptions, type Session } from '../../../src/transport/types.js';
 import { startSshd, type SshdHarness } from '../../helpers/sshd.js';
+import { startTcpProxy } from '../../helpers/tcp-proxy.js';
 
 let sshd: SshdHarness;
 let session: Session;
@@ -47,6 +53,37 @@ describe('ssh session exec', () => {
     const result = await session.exec(`head -c 1000000 /dev/zero | tr '\\0' a`, { timeoutMs: 20_000 });
     expect(result.stdout.length).toBe(1_000_000);
     expect(result.exitCode).toBe(0);
+  });
+
+  it('keeps at most maxOutputBytes per stream while streaming, and marks the cut', async () => {
+    const result = await session.exec(`head -c 50000000 /dev/zero | tr '\\0' a; echo done >&2`, { timeoutMs: 60_000, maxOutputBytes: 65_536 });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('done\n');
+    const marker = `\n${truncationMarker(50_000_000 - 65_536)}\n`;
+    expect(result.stdout).toContain(marker);
+    expect(result.stdout.length).toBe(65_536 + marker.length);
+  });
+
+  it('reports a connection that drops mid-command as lost, not as an exit status', async () => {
+    const proxy = await startTcpProxy(sshd.port);
+    const fifo = join(sshd.dir, `running-${randomBytes(4).toString('hex')}`);
+    execFileSync('mkfifo', ['-m', '666', fifo]);
+    // Read-write, so opening does not wait for the remote writer; the read resolves once the command runs.
+    const running = await open(fifo, 'r+');
+    try {
+      const own = await transport.connect(sshd.target({ port: proxy.port }), noHostKeys);
+      const pending = own.exec(`echo started; echo running > ${fifo}; sleep 20`, { timeoutMs: 30_000 });
+      await running.read(Buffer.alloc(8), 0, 8, null);
+      await proxy.stop();
+      const result = await pending;
+      expect(result).toMatchObject({ exitCode: null, timedOut: false, connectionLost: true });
+      own.close();
+      const exited = await session.exec('exit 1', { timeoutMs: 10_000 });
+      expect(exited).toEqual({ stdout: '', stderr: '', exitCode: 1, timedOut: false });
+    } finally {
+      await running.close();
+      await proxy.close();
+    }
   });
 
   it('requests a pty when asked, which merges stderr into stdout', async () => {

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshTransport } from '../../../src/transport/ssh.js';
@@ -16,14 +18,25 @@ beforeAll(async () => {
 });
 afterAll(() => sshd?.stop());
 
-function policy(mode: HostKeyPolicy['mode'], knownHostsFile: string): ConnectOptions {
-  return { hostKeys: { mode, knownHostsFile } };
+/** `name key` hashed by the real `ssh-keygen -H`. */
+function hashedLineFor(name: string, key: string): string {
+  const file = join(sshd.dir, `to-hash-${randomBytes(4).toString('hex')}`);
+  writeFileSync(file, `${name} ${key}\n`);
+  execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+  const hashed = readFileSync(file, 'utf8').trim();
+  rmSync(file);
+  rmSync(`${file}.old`, { force: true });
+  return hashed;
+}
+
+function policy(mode: HostKeyPolicy['mode'], knownHostsFile: string, warn?: (line: string) => void): ConnectOptions {
+  return { hostKeys: { mode, knownHostsFile }, ...(warn ? { warn } : {}) };
 }
 
 /** Connects with a fresh transport (so known_hosts is read anew); resolves 'ok' or the TransportError. */
-async function attempt(options: ConnectOptions): Promise<'ok' | TransportError> {
+async function attempt(options: ConnectOptions, server: SshdHarness = sshd): Promise<'ok' | TransportError> {
   return createSshTransport()
-    .connect(sshd.target(), options)
+    .connect(server.target(), options)
     .then(
       (session) => {
         session.close();
@@ -84,6 +97,63 @@ describe('ssh host key checking', () => {
     const err = await attempt(policy('ignore', file));
     expect((err as TransportError).reason).toBe('hostkey-changed');
     expect((err as TransportError).message).toContain(`${file}:2`);
+  });
+
+  it('refuses a server offering only another key type than recorded, with and without ignore; none accepts it', async () => {
+    const rsaOnly = await startSshd({ hostKeyType: 'rsa' });
+    try {
+      expect(rsaOnly.hostPublicKey).toMatch(/^ssh-rsa /);
+      const file = rsaOnly.writeKnownHosts(`[127.0.0.1]:${rsaOnly.port} ${sshd.hostPublicKey}\n`);
+      for (const mode of ['strict', 'ignore'] as const) {
+        const err = await attempt(policy(mode, file), rsaOnly);
+        expect((err as TransportError).reason).toBe('hostkey-changed');
+        expect((err as TransportError).message).toBe(
+          `Host key for [127.0.0.1]:${rsaOnly.port} has changed to ssh-rsa key ${rsaOnly.hostKeyFingerprint} (known_hosts ${file}:1 records ssh-ed25519)`,
+        );
+      }
+      expect(await attempt(policy('none', file), rsaOnly)).toBe('ok');
+    } finally {
+      await rsaOnly.stop();
+    }
+  });
+
+  it('with ignore, records an unknown key (warning once) so a strict connect then succeeds', async () => {
+    const file = join(sshd.dir, `learn-${randomBytes(4).toString('hex')}`, 'known_hosts');
+    const warnings: string[] = [];
+    const transport = createSshTransport();
+    // two roster ids for one host:port in one run record it once
+    const sessions = await Promise.all([1, 2].map(() => transport.connect(sshd.target(), policy('ignore', file, (l) => warnings.push(l)))));
+    for (const session of sessions) session.close();
+    expect(warnings).toEqual([`Warning: Permanently added '[127.0.0.1]:${sshd.port}' (ED25519) to the list of known hosts.`]);
+    expect(readFileSync(file, 'utf8')).toBe(`${sshd.knownHostsLine()}\n`);
+    expect(await attempt(policy('strict', file))).toBe('ok');
+    expect(await attempt(policy('ignore', file, (l) => warnings.push(l)))).toBe('ok');
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('with ignore, writes a hashed line into a hashed file', async () => {
+    const file = sshd.writeKnownHosts(`${hashedLineFor('web9', otherKeyLine.split(' ').slice(1).join(' '))}\n`);
+    expect(await attempt(policy('ignore', file))).toBe('ok');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\|1\|\S+ ssh-ed25519 /);
+    expect(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', file], { encoding: 'utf8' })).toContain(lines[1]);
+    expect(await attempt(policy('strict', file))).toBe('ok');
+  });
+
+  it('refuses a key swapped after ignore recorded the first one', async () => {
+    const swapped = await startSshd();
+    try {
+      const file = swapped.writeKnownHosts('');
+      expect(await attempt(policy('ignore', file), swapped)).toBe('ok');
+      await swapped.swapHostKey();
+      for (const mode of ['strict', 'ignore'] as const) {
+        expect(((await attempt(policy(mode, file), swapped)) as TransportError).reason).toBe('hostkey-changed');
+      }
+      expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(1);
+    } finally {
+      await swapped.stop();
+    }
   });
 
   it('accepts anything with none (--no-host-keys)', async () => {
