@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { localCacheFile, openLocalCache, type JobImport } from '../src/jobcache/local-cache.js';
-import { generateJid } from '../src/jobcache/jid.js';
-import type { HostReturn } from '../src/jobcache/types.js';
+import { generateJid } from '../src/salt/jid.js';
+import type { HostReturn } from '../src/core/job.js';
 import { measureProcess, median, round } from './measure.js';
 import { SALT_RUN } from './paths.js';
 

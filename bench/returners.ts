@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mysql from 'mysql2/promise';
 import { openLocalCache, type LocalJobCache } from '../src/jobcache/local-cache.js';
-import { generateJid } from '../src/jobcache/jid.js';
+import { generateJid } from '../src/salt/jid.js';
 import { flushPending } from '../src/returners/forward.js';
 import { createReturner, type MysqlReturner } from '../src/returners/mysql.js';
 import { MYSQL_SOCKET } from '../test/helpers/mysql.js';

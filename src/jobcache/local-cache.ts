@@ -5,23 +5,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { BrineError, CacheError, ConfigError, UsageError } from '../errors.js';
 import type { MasterOptions } from '../config/types.js';
 import * as queue from './delivery-queue.js';
-import { generateJid, isJid, nextJid } from './jid.js';
+import { generateJid, isJid, nextJid } from '../salt/jid.js';
 import { tightenCacheModes } from './file-modes.js';
 import { buildJobQuery, fnmatchFunction, JOB_COLUMNS, JOB_READ_COLUMNS, jobValues, returnValues, returnsById, toJobRecord } from './rows.js';
 import type { JobRow, ReturnRow } from './rows.js';
 import { migrate } from './schema.js';
-import type {
-  DeliveryQueue,
-  DeliveryRoute,
-  DeliveryTarget,
-  HostReturn,
-  JobCache,
-  JobQuery,
-  JobRecord,
-  PendingDelivery,
-  PendingSummary,
-  SetAsideDelivery,
-} from './types.js';
+import type { DeliveryQueue, DeliveryRoute, DeliveryTarget, JobCache, JobQuery, PendingDelivery, PendingSummary, SetAsideDelivery } from './types.js';
+import type { HostReturn, JobRecord } from '../core/job.js';
 
 export interface LocalCacheOptions {
   /** Epoch ms for claim times; injected so staleness is testable. */

@@ -1,5 +1,6 @@
-import { fnmatchToRegExp } from '../targeting/fnmatch.js';
-import type { HostReturn, JobQuery, JobRecord } from './types.js';
+import { fnmatchToRegExp } from '../salt/fnmatch.js';
+import type { JobQuery } from './types.js';
+import type { HostReturn, JobRecord } from '../core/job.js';
 
 /** A `jobs` row with a saved load (`fun` not NULL). */
 export interface JobRow {

@@ -1,45 +1,4 @@
-/** salt's job load: what was run, on what, by whom. Stored before the first host is contacted. */
-export interface JobLoad {
-  jid: string;
-  fun: string;
-  arg: unknown[];
-  tgt: string;
-  tgt_type: string;
-  user: string;
-  metadata?: Record<string, unknown>;
-}
-
-/**
- * salt's full return for one host, flat and honest: `return` is the module's value, `retcode` and
- * `success` are the real ones. A host that could not be reached has `return` =
- * `{_error, stdout, stderr, retcode, parsed: null}`, retcode 255 and success false.
- */
-export interface HostReturn {
-  id: string;
-  jid: string;
-  fun: string;
-  fun_args: unknown[];
-  return: unknown;
-  retcode: number;
-  success: boolean;
-  /** ISO-8601 UTC time the return reached brine, e.g. `2026-11-29T04:33:01.123456`. */
-  _stamp: string;
-  out?: string;
-}
-
-/** A job as the cache knows it. */
-export interface JobRecord {
-  load: JobLoad;
-  /** The roster ids the job targeted, in roster order. */
-  minions: string[];
-  /** Epoch milliseconds. */
-  startedAt: number;
-  endedAt?: number;
-  /** The brine process that ran it (for jobs.active). */
-  pid?: number;
-  /** The run was stopped by SIGINT/SIGTERM; the hosts without a return did not finish. */
-  interrupted?: boolean;
-}
+import type { HostReturn, JobRecord } from '../core/job.js';
 
 export interface JobQuery {
   /** fnmatch globs; a job matches if its fun matches any. */

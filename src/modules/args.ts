@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { clip } from '../config/validate.js';
-import { pyStr } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import { ArgumentError, type FunctionCall } from './types.js';
 
 /** A Python-like signature: `params` are positional-or-keyword (the first `required` of them mandatory). */

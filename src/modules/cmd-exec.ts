@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { optionalBoolean, optionalSeconds } from './args.js';
-import { pyStr, shellQuote } from './shell.js';
+import { shellQuote } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import { ArgumentError } from './types.js';
 import type { ExecResult } from '../transport/types.js';
 

@@ -11,7 +11,8 @@ import {
   timedOutText,
   transportTimeout,
 } from './cmd-exec.js';
-import { pyStr, rstrip, shellQuote } from './shell.js';
+import { shellQuote } from './shell.js';
+import { pyStr, pyRstrip } from '../salt/python.js';
 import {
   ArgumentError,
   type ExecutionModule,
@@ -57,7 +58,7 @@ function mergedRun(doc: string): ModuleFunction {
     parse(result, call) {
       const { cmd, options } = bindCmd(call);
       if (hasTimedOut(result, options)) return { return: timedOutText(cmd, options), retcode: 1 };
-      const output = rstrip(result.stdout + result.stderr);
+      const output = pyRstrip(result.stdout + result.stderr);
       return { return: options.hideOutput ? '' : output, retcode: retcodeOf(result, options) };
     },
   };
@@ -72,7 +73,7 @@ function allResult(result: ExecResult, options: CmdOptions, commandText: string)
   const retcode = result.exitCode ?? 1;
   const hide = options.hideOutput;
   return {
-    return: { pid, retcode, stdout: hide ? '' : rstrip(stdout), stderr: hide ? '' : rstrip(result.stderr) },
+    return: { pid, retcode, stdout: hide ? '' : pyRstrip(stdout), stderr: hide ? '' : pyRstrip(result.stderr) },
     retcode: options.ignoreRetcode ? 0 : retcode,
   };
 }

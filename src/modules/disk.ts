@@ -1,5 +1,5 @@
 import { bindArgs } from './args.js';
-import { pyStr } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import { ArgumentError, type ExecutionModule, type ModuleFunction } from './types.js';
 
 /** df flags that keep POSIX output (`-P -k` are always passed). */

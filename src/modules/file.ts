@@ -1,5 +1,6 @@
 import { bindArgs } from './args.js';
-import { pyStr, shellQuote } from './shell.js';
+import { shellQuote } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import type { ExecutionModule, ModuleFunction } from './types.js';
 
 /** `~/x` is expanded on the host, as salt's os.path.expanduser does; the rest is passed literally. */

@@ -1,7 +1,7 @@
 import { bindArgs } from './args.js';
 import { buildGrains, readFacts, traverse } from './grains-parse.js';
 import { GRAINS_SCRIPT } from './grains-script.js';
-import { pyStr } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import type { ExecResult } from '../transport/types.js';
 import type { ExecutionModule, FunctionCall, FunctionResult, ModuleFunction } from './types.js';
 

@@ -1,4 +1,4 @@
-import { fnmatch } from '../targeting/fnmatch.js';
+import { fnmatch } from '../salt/fnmatch.js';
 import { ArgumentError, type ExecutionModule, type ModuleFunction } from './types.js';
 
 type ModuleLoader = () => Promise<{ executionModule: ExecutionModule }>;

@@ -1,5 +1,6 @@
 import { bindArgs } from './args.js';
-import { pyStr, shellQuote } from './shell.js';
+import { shellQuote } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import { ArgumentError, type ExecutionModule, type ModuleFunction } from './types.js';
 
 /**

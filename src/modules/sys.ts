@@ -1,8 +1,8 @@
 import { listReturners } from '../returners/registry.js';
 import { bindArgs } from './args.js';
-import { fnmatch } from '../targeting/fnmatch.js';
+import { fnmatch } from '../salt/fnmatch.js';
 import { getDoc, listFunctions, listModules, matchesDocQuery } from './registry.js';
-import { pyStr } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import type { ExecutionModule, FunctionCall, ModuleFunction } from './types.js';
 
 /**

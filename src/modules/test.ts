@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { bindArgs } from './args.js';
-import { pyStr, shellQuote } from './shell.js';
+import { shellQuote } from './shell.js';
+import { pyStr } from '../salt/python.js';
 import type { ExecResult } from '../transport/types.js';
 import type { ExecutionModule, FunctionResult, ModuleFunction } from './types.js';
 

@@ -3,7 +3,7 @@
  * ensure_ascii=False)`; keys keep insertion order, `--out-indent -1` prints one line.
  */
 import type { Outputter } from './types.js';
-import { isPlainObject, pyNumber, pythonRepr } from './python.js';
+import { isPlainObject, pyNumber, pythonRepr } from '../salt/python.js';
 
 function number(value: number | bigint): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {

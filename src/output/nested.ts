@@ -4,7 +4,7 @@
  */
 import { Chalk } from 'chalk';
 import type { Outputter } from './types.js';
-import { compareCodePoints, isPlainObject, pyNumber, pyRstrip, pySplitlines } from './python.js';
+import { compareCodePoints, isPlainObject, pyNumber, pyRstrip, pySplitlines } from '../salt/python.js';
 
 /** salt's palette: CYAN keys, LIGHT_YELLOW (bold yellow) constants, GREEN text, RED failures. */
 type Tone = 'cyan' | 'lightYellow' | 'green' | 'red';

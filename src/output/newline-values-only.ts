@@ -3,7 +3,7 @@
  * flattened one level, each item printed with Python's `str()`.
  */
 import type { Outputter } from './types.js';
-import { asPrinted, pyStr } from './python.js';
+import { asPrinted, pyStr } from '../salt/python.js';
 
 export const newlineValuesOnly: Outputter = (data) => {
   const values = Object.values(data).flatMap((value) => (Array.isArray(value) ? (value as unknown[]) : [value]));

@@ -1,6 +1,6 @@
 /** salt's `txt` outputter (salt/output/txt.py): `id: line` per line of a string, `id: str(value)` otherwise. */
 import type { Outputter } from './types.js';
-import { asPrinted, pySplitlines, pyStr } from './python.js';
+import { asPrinted, pySplitlines, pyStr } from '../salt/python.js';
 
 export const txt: Outputter = (data) => {
   let text = '';

@@ -4,7 +4,7 @@
  */
 import { Document, Scalar, visit, type ScalarTag } from 'yaml';
 import type { Outputter } from './types.js';
-import { asPrinted, compareCodePoints, isPlainObject, pyFloatRepr, pyNumber } from './python.js';
+import { asPrinted, compareCodePoints, isPlainObject, pyFloatRepr, pyNumber } from '../salt/python.js';
 import { scalarStyle, type ScalarStyle } from './yaml-style.js';
 
 // Failsafe schema plus these: no implicit-type regexes, so yaml-style.ts alone decides quoting.

@@ -3,9 +3,10 @@
  * returner calls: the job's load first (`save_load`), then the returns; or, for `event:<name>` rows,
  * salt's job events.
  */
-import { saltStamp } from '../jobcache/jid.js';
+import { saltStamp } from '../salt/jid.js';
 import { describeError } from '../errors.js';
-import type { DeliveryTarget, HostReturn, JobRecord, PendingDelivery } from '../jobcache/types.js';
+import type { DeliveryTarget, PendingDelivery } from '../jobcache/types.js';
+import type { HostReturn, JobRecord } from '../core/job.js';
 import { failureScope, ReturnerError, withDeadline } from './failure.js';
 import type { Returner, SaltEvent } from './types.js';
 

@@ -4,8 +4,9 @@
  * what the run has already committed there.
  */
 import { ConfigError } from '../errors.js';
-import type { HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
-import { isJid, jidToDate } from '../jobcache/jid.js';
+import type { JobCache } from '../jobcache/types.js';
+import type { HostReturn, JobLoad } from '../core/job.js';
+import { isJid, jidToDate } from '../salt/jid.js';
 import type { Returner, ReturnerLoadContext } from './types.js';
 
 export function localCacheReturner(cache: JobCache, now: () => Date = () => new Date()): Returner {

@@ -3,9 +3,10 @@
  * with jobCache capability (get_load/get_jid/get_jids), e.g. mysql on a machine without a local cache.
  */
 import { ConfigError } from '../errors.js';
-import type { HostReturn, JobCache, JobLoad, JobQuery, JobRecord } from '../jobcache/types.js';
-import { fnmatch } from '../targeting/fnmatch.js';
-import { isJid, jidToDate } from '../jobcache/jid.js';
+import type { JobCache, JobQuery } from '../jobcache/types.js';
+import type { HostReturn, JobLoad, JobRecord } from '../core/job.js';
+import { fnmatch } from '../salt/fnmatch.js';
+import { isJid, jidToDate } from '../salt/jid.js';
 import type { Returner } from './types.js';
 
 function record(jid: string, load: JobLoad): JobRecord {

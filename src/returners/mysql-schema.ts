@@ -1,4 +1,4 @@
-import type { HostReturn, JobLoad } from '../jobcache/types.js';
+import type { HostReturn, JobLoad } from '../core/job.js';
 import type { OptionSchema, ReturnerOptionValues } from './options.js';
 import type { TextEncoding } from './salt-json.js';
 

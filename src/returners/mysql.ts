@@ -22,13 +22,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import mysql from 'mysql2/promise';
-import type { HostReturn, JobLoad } from '../jobcache/types.js';
+import type { HostReturn, JobLoad } from '../core/job.js';
 import { ConfigError } from '../errors.js';
 import { ReturnerError, type FailureScope } from './failure.js';
 import { returnerOptions } from './options.js';
 import { saltJson, type TextEncoding } from './salt-json.js';
 import { MYSQL_OPTIONS, MYSQL_TABLES, encodingOf, fullRet, orderedLoad, type MysqlOptions, type MysqlTable } from './mysql-schema.js';
-import { generateJid } from '../jobcache/jid.js';
+import { generateJid } from '../salt/jid.js';
 import type { Returner, ReturnerLoadContext, SaltEvent } from './types.js';
 
 export { MYSQL_OPTIONS, type MysqlOptions };

@@ -1,5 +1,6 @@
 import type { MasterOptions } from '../config/types.js';
-import type { HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
+import type { JobCache } from '../jobcache/types.js';
+import type { HostReturn, JobLoad } from '../core/job.js';
 
 /** An event as salt's event_return receives it. */
 export interface SaltEvent {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { saltStamp } from '../jobcache/jid.js';
-import type { HostReturn } from '../jobcache/types.js';
+import { saltStamp } from '../salt/jid.js';
+import type { HostReturn } from '../core/job.js';
 import type { FunctionCall, ModuleFunction, RemoteCommand } from '../modules/types.js';
 import { shellQuote } from '../modules/shell.js';
 import {

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { CacheError, describeError } from '../errors.js';
-import type { DeliveryTarget, HostReturn, JobCache, JobLoad } from '../jobcache/types.js';
+import type { DeliveryTarget, JobCache } from '../jobcache/types.js';
+import type { HostReturn, JobLoad } from '../core/job.js';
 import type { ModuleFunction } from '../modules/types.js';
 import { transportFor } from '../transport/index.js';
 import type { ConnectOptions, HostTarget, Transport } from '../transport/types.js';

@@ -7,7 +7,7 @@ import type { Outputter } from '../output/types.js';
 import { nodegroupsFromOpts, selectTargets, type TargetType } from '../targeting/match.js';
 import { lazySshTransport, localTransport } from '../transport/index.js';
 import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
-import type { HostReturn } from '../jobcache/types.js';
+import type { HostReturn } from '../core/job.js';
 import { parseFunctionArgs } from './args.js';
 import { askPassword } from './askpass.js';
 import { openOutputSink, shouldColor, verboseBanner, type OutputFlags, type OutputSink } from './output-sink.js';

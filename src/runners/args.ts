@@ -1,6 +1,6 @@
 import { clip } from '../config/validate.js';
 import { UsageError } from '../errors.js';
-import { isJid, jidToDate } from '../jobcache/jid.js';
+import { isJid, jidToDate } from '../salt/jid.js';
 
 /**
  * Binds positional args and kwargs to a runner's parameter names as Python would: positionals

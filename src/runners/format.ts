@@ -1,5 +1,5 @@
-import { generateJid, jidToStartTime } from '../jobcache/jid.js';
-import type { HostReturn, JobRecord } from '../jobcache/types.js';
+import { generateJid, jidToStartTime } from '../salt/jid.js';
+import type { HostReturn, JobRecord } from '../core/job.js';
 
 /** salt's time format (`2026, Nov 28 17:18:05.987941`) for an epoch-ms time. */
 export function formatSaltTime(ms: number): string {

@@ -6,7 +6,8 @@
  */
 import { ExitCode, JidNotFoundError, UsageError } from '../errors.js';
 import { describeHeldJobs, retentionCutoff } from '../jobcache/retention.js';
-import type { HostReturn, JobQuery, JobRecord } from '../jobcache/types.js';
+import type { JobQuery } from '../jobcache/types.js';
+import type { HostReturn, JobRecord } from '../core/job.js';
 import { bindArgs, toBool, toCount, toDict, toGlobList, toJid, toOptionalString, toTime } from './args.js';
 import { formatJob, formatJobExt, formatResult } from './format.js';
 import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';

@@ -1,7 +1,7 @@
 import { createContext, runInContext } from 'node:vm';
 import { ConfigError, NoMatchError, UsageError } from '../errors.js';
 import { clip, describeValue, isMapping } from '../config/validate.js';
-import { fnmatchToRegExp } from './fnmatch.js';
+import { fnmatchToRegExp } from '../salt/fnmatch.js';
 
 export type TargetType = 'glob' | 'pcre' | 'list' | 'nodegroup';
 

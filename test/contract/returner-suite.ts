@@ -4,8 +4,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostReturn, JobLoad } from '../../src/jobcache/types.js';
-import { generateJid } from '../../src/jobcache/jid.js';
+import type { HostReturn, JobLoad } from '../../src/core/job.js';
+import { generateJid } from '../../src/salt/jid.js';
 import type { Returner } from '../../src/returners/types.js';
 
 export interface ContractSubject {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateJid } from '../../src/jobcache/jid.js';
+import { generateJid } from '../../src/salt/jid.js';
 import { makeConfigDir, runCli } from '../helpers/cli.js';
 
 const HOSTS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8'];

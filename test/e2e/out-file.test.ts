@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateJid } from '../../src/jobcache/jid.js';
+import { generateJid } from '../../src/salt/jid.js';
 import { makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
 
 const HOSTS = ['h1', 'h2', 'h3', 'h4'];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jidToDate } from '../../src/jobcache/jid.js';
+import { jidToDate } from '../../src/salt/jid.js';
 import { openMasterJobCache } from '../../src/returners/master-cache.js';
 import { createReturner } from '../../src/returners/mysql.js';
 import { localCacheReturner } from '../../src/returners/local-cache.js';

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CacheError, UsageError } from '../../../src/errors.js';
-import { generateJid } from '../../../src/jobcache/jid.js';
+import { generateJid } from '../../../src/salt/jid.js';
 import { localCacheFile, openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
-import type { HostReturn, JobRecord } from '../../../src/jobcache/types.js';
+import type { HostReturn, JobRecord } from '../../../src/core/job.js';
 
 function jobRecord(jid: string, fun: string, minions: string[], extra: Partial<JobRecord['load']> = {}, startedAt?: number): JobRecord {
   return {

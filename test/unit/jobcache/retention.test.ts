@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { generateJid } from '../../../src/jobcache/jid.js';
+import { generateJid } from '../../../src/salt/jid.js';
 import { openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
 import { applyRetention, keepJobsSeconds, RUN_START_BATCH } from '../../../src/jobcache/retention.js';
 

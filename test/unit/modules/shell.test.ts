@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bindArgs } from '../../../src/modules/args.js';
-import { pyRepr, pyStr, shellQuote } from '../../../src/modules/shell.js';
+import { shellQuote } from '../../../src/modules/shell.js';
+import { pythonRepr as pyRepr, pyStr } from '../../../src/salt/python.js';
 import { ArgumentError } from '../../../src/modules/types.js';
 import { localTransport } from '../../../src/transport/local.js';
 import { fakeTarget, runLocal } from './run-local.js';
@@ -32,6 +33,8 @@ describe('pyStr / pyRepr', () => {
     expect([true, false, null, 1, 1.5, 'x'].map(pyStr)).toEqual(['True', 'False', 'None', '1', '1.5', 'x']);
     expect(pyStr({ a: [1, 'b', null], "it's": true })).toBe(`{'a': [1, 'b', None], "it's": True}`);
     expect(pyRepr('x')).toBe("'x'");
+    // one repr for arguments and outputters: Python writes small floats with a two-digit exponent
+    expect(pyStr([1e-7, 1e-5, 0.1])).toBe('[1e-07, 1e-05, 0.1]');
   });
 });
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostReturn } from '../../../src/jobcache/types.js';
+import type { HostReturn } from '../../../src/core/job.js';
 import { loadFunction } from '../../../src/modules/registry.js';
 import { runOnHost, SSH_FAILED } from '../../../src/run/host.js';
 import { createSshTransport } from '../../../src/transport/ssh.js';

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostReturn } from '../../../src/jobcache/types.js';
+import type { HostReturn } from '../../../src/core/job.js';
 import { loadFunction } from '../../../src/modules/registry.js';
 import { runOnHost } from '../../../src/run/host.js';
 import { localTransport } from '../../../src/transport/local.js';

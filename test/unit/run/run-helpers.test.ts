@@ -5,7 +5,7 @@ import { jobExitCode } from '../../../src/run/exit-code.js';
 import { wrapForSudo } from '../../../src/run/host.js';
 import { verboseBanner } from '../../../src/run/output-sink.js';
 import { createProgress } from '../../../src/run/progress.js';
-import type { HostReturn } from '../../../src/jobcache/types.js';
+import type { HostReturn } from '../../../src/core/job.js';
 import type { HostTarget } from '../../../src/transport/types.js';
 
 const target = (overrides: Partial<HostTarget> = {}): HostTarget => ({

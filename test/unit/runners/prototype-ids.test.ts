@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { jidToDate } from '../../../src/jobcache/jid.js';
+import { jidToDate } from '../../../src/salt/jid.js';
 import { openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
-import type { HostReturn } from '../../../src/jobcache/types.js';
+import type { HostReturn } from '../../../src/core/job.js';
 import * as jobs from '../../../src/runners/jobs.js';
 import type { RunnerContext } from '../../../src/runners/types.js';
 

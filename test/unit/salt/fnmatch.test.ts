@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fnmatch, fnmatchToRegExp } from '../../../src/targeting/fnmatch.js';
+import { fnmatch, fnmatchToRegExp } from '../../../src/salt/fnmatch.js';
 
 const PATTERNS = [
   '*', '?', 'web*', 'web?', '*1', 'node[1-3]', 'node[!1-3]', 'node[!1-3]*', '[]]', '[!]]', '[]a]', '[!]a]',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateJid, isJid, jidToDate, jidToStartTime, nextJid } from '../../../src/jobcache/jid.js';
+import { generateJid, isJid, jidToDate, jidToStartTime, nextJid } from '../../../src/salt/jid.js';
 
 describe('jid', () => {
   const fixed = new Date(Date.UTC(2026, 10, 28, 17, 18, 5, 987));

@@ -92,6 +92,8 @@ export function pythonRepr(value: unknown): string {
   if (value === false) return 'False';
   if (typeof value === 'number' || typeof value === 'bigint') return pyNumber(value);
   if (typeof value === 'string') return pyStrRepr(value);
+  // YAML 1.1 timestamps in arguments load as dates.
+  if (value instanceof Date) return `datetime.datetime(${value.toISOString()})`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (isPlainObject(value)) {
     const items = Object.entries(value).map(([k, v]) => `${pyStrRepr(k)}: ${pythonRepr(v)}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asPrinted, compareCodePoints, pyFloatRepr, pyNumber, pyRstrip, pySplitlines, pyStr, pythonRepr } from '../../../src/output/python.js';
+import { asPrinted, compareCodePoints, pyFloatRepr, pyNumber, pyRstrip, pySplitlines, pyStr, pythonRepr } from '../../../src/salt/python.js';
 
 // Expected values were printed by CPython 3.11 (repr, str.splitlines, str.rstrip).
 describe('python semantics', () => {
