@@ -1,6 +1,6 @@
 /** The bench's knobs, from the environment, so a quick run is one line: BENCH_SIZES=10,100 BENCH_BIG=0 npm run bench */
 
-export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners'] as const;
+export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -21,6 +21,9 @@ export interface BenchOptions {
   /** Whole-process runs per salt-run query (the median is reported). */
   repeat: number;
   returns: number;
+  /** The live run with and without `--return mysql`: hosts (0 skips it), and how they are reached. */
+  liveHosts: number;
+  liveTransport: 'fake' | 'local';
 }
 
 function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
@@ -33,6 +36,12 @@ function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return list(env, name, [fallback])[0] ?? 0;
+}
+
+function liveTransport(env: NodeJS.ProcessEnv): 'fake' | 'local' {
+  const raw = env['BENCH_LIVE_TRANSPORT'] ?? 'fake';
+  if (raw !== 'fake' && raw !== 'local') throw new Error(`BENCH_LIVE_TRANSPORT: expected fake or local, got '${raw}'`);
+  return raw;
 }
 
 export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
@@ -54,5 +63,7 @@ export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
     hostsPerJob: num(env, 'BENCH_HOSTS_PER_JOB', 10),
     repeat: num(env, 'BENCH_REPEAT', 5),
     returns: num(env, 'BENCH_RETURNS', 10_000),
+    liveHosts: num(env, 'BENCH_LIVE_HOSTS', 3000),
+    liveTransport: liveTransport(env),
   };
 }

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import mysql from 'mysql2/promise';
 import { openLocalCache, type LocalJobCache } from '../src/jobcache/local-cache.js';
 import { generateJid } from '../src/salt/jid.js';
-import { flushPending } from '../src/returners/forward.js';
+import { flushPending } from '../src/delivery/forward.js';
 import { createReturner, type MysqlReturner } from '../src/returners/mysql.js';
 import { MYSQL_SOCKET } from '../test/helpers/mysql.js';
 import { table } from './report.js';

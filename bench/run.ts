@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: brine's salt-ssh against Debian's parallel-ssh over one real sshd, a fan-out sweep,
- * one 5,000-host run, the job cache's salt-run queries and MySQL forwarding. Prints tables and writes
+ * one 5,000-host run, the job cache's salt-run queries, MySQL forwarding, and a 3,000-host live run
+ * with and without `--return mysql` (bench/live-run.ts). Prints tables and writes
  * .bench/results.json. Sizes come from BENCH_* variables (bench/options.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { hasPssh, PSSH_DEFAULT_PAR, runBrine, runPssh, WORKLOADS, type RunResult
 import { startFleet, type Fleet } from './fleet.js';
 import { benchHugeOutput, hugeOutputLine, type HugeOutputResult } from './huge-output.js';
 import { benchJobCache, type JobCacheResult } from './jobcache.js';
+import { benchLiveRun, liveRunTable, type LiveRunResult } from './live-run.js';
 import { round } from './measure.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { RESULTS_FILE } from './paths.js';
@@ -31,6 +33,7 @@ interface Results {
   huge?: HugeOutputResult;
   jobcache?: JobCacheResult;
   returners?: ForwardingResult;
+  live?: LiveRunResult;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -128,6 +131,11 @@ async function main(): Promise<void> {
     results.returners = await benchForwarding({ returns: options.returns });
     process.stdout.write(`${forwardingTable(results.returners)}\n`);
     if (results.returners.poison) process.stdout.write(`${poisonTable(results.returners.poison)}\n`);
+  }
+  if (options.sections.has('live') && options.liveHosts > 0) {
+    section(results, `live run: test.ping × ${options.liveHosts} with and without --return mysql`);
+    results.live = await benchLiveRun({ hosts: options.liveHosts, repeat: 3, transport: options.liveTransport });
+    process.stdout.write(`${liveRunTable(results.live)}\n`);
   }
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,12 +1,24 @@
 import { Command, Flags } from '@oclif/core';
 import { clip } from '../config/validate.js';
 import { BrineError, ExitCode, describeError } from '../errors.js';
+import { listOutputters } from '../output/registry.js';
+
+const DEFAULT_OUTPUTTER = 'nested';
+
+/**
+ * `--out`'s help comes from the registry, so a new outputter cannot be missing from it. No oclif
+ * `options`: an unknown name stays getOutputter's one-line usage error listing the valid ones.
+ */
+export function outHelp(): string {
+  const others = listOutputters().filter((name) => name !== DEFAULT_OUTPUTTER);
+  return `Outputter: ${DEFAULT_OUTPUTTER} (default), ${others.join(', ')}.`;
+}
 
 /** Flags salt-ssh and salt-run share, with salt's spellings. */
 export const commonFlags = {
   'config-dir': Flags.string({ char: 'c', description: 'Directory holding the master config file (default /etc/salt).' }),
   saltfile: Flags.string({ description: 'Saltfile to read (default ./Saltfile, then ~/.salt/Saltfile).' }),
-  out: Flags.string({ aliases: ['output'], description: 'Outputter: nested (default), json, yaml, txt, raw, newline_values_only.' }),
+  out: Flags.string({ aliases: ['output'], description: outHelp() }),
   'out-indent': Flags.integer({ aliases: ['output-indent'], description: 'Indent for json/nested; negative prints json on one line.' }),
   'out-file': Flags.string({ aliases: ['output-file'], description: 'Write the output to this file instead of stdout.' }),
   'out-file-append': Flags.boolean({ aliases: ['output-file-append'], description: 'Append to --out-file.' }),

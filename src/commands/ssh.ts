@@ -3,7 +3,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
 import { BrineCommand, commonFlags, definedOnly, outputOptions } from '../cli/flags.js';
 import { saltSsh } from '../run/salt-ssh.js';
-import type { TargetType } from '../targeting/match.js';
+import { targetTypeFromFlags } from '../targeting/match.js';
 
 export default class SaltSsh extends BrineCommand {
   protected readonly binName = 'salt-ssh';
@@ -50,8 +50,7 @@ export default class SaltSsh extends BrineCommand {
 
   async run(): Promise<number> {
     const { args, argv, flags } = await this.parse(SaltSsh);
-    const types = [flags.pcre && 'pcre', flags.list && 'list', flags.nodegroup && 'nodegroup'].filter(Boolean);
-    if (types.length > 1) throw new UsageError('choose one target type: -E/--pcre, -L/--list or -N/--nodegroup');
+    const targetType = targetTypeFromFlags(flags);
     if (flags.timeout !== undefined && flags.timeout > DEFAULTS.maxTimeoutSec) {
       throw new UsageError(`--timeout: at most ${DEFAULTS.maxTimeoutSec} seconds (24 days), got ${flags.timeout}`);
     }
@@ -61,7 +60,7 @@ export default class SaltSsh extends BrineCommand {
         ...(args.target === undefined ? {} : { tgt: args.target }),
         ...(args.function === undefined ? {} : { fun: args.function }),
         argv: rest,
-        targetType: (types[0] || 'glob') as TargetType,
+        targetType,
         isRawShell: flags['raw-shell'],
         isVerbose: flags.verbose,
         isStatic: flags.static,

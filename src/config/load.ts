@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { keepJobsSeconds } from '../salt/retention.js';
 import { DEFAULTS } from './defaults.js';
 import { readMasterConfig } from './master.js';
 import { expandPath, isFile, isWritableOrCreatable } from './paths.js';
@@ -71,26 +72,15 @@ async function chooseCachedir(input: ConfigInput, opts: MasterOptions): Promise<
   return join(xdg ?? join(input.homeDir, '.cache'), DEFAULTS.userCacheDirName);
 }
 
-/** salt 3006 reads the deprecated `keep_jobs` (hours) only when `keep_jobs_seconds` was left alone. */
-function keepJobsSeconds(set: Record<string, unknown>): number | undefined {
-  const hours = set['keep_jobs'];
-  if (set['keep_jobs_seconds'] === undefined && typeof hours === 'number') return hours * 3600;
-  return undefined;
-}
-
 /** Reads the Saltfile, the config dir's master (+ master.d) and picks the roster file and cachedir. */
 export async function loadConfig(input: ConfigInput): Promise<BrineConfig> {
   const saltfile = await readSaltfile(input);
   const sf = saltfile.values;
   const configDir = chooseConfigDir(input, sf);
   const master = await readMasterConfig(configDir);
-  const set = { ...master.opts, ...sf };
-  const derived = keepJobsSeconds(set);
-  const opts: MasterOptions = Object.freeze({
-    ...DEFAULTS.masterOpts,
-    ...set,
-    ...(derived === undefined ? {} : { keep_jobs_seconds: derived }),
-  });
+  const merged = { ...DEFAULTS.masterOpts, ...master.opts, ...sf };
+  // Resolved once here so every reader of keep_jobs_seconds sees what the deprecated keep_jobs asked for.
+  const opts: MasterOptions = Object.freeze({ ...merged, keep_jobs_seconds: keepJobsSeconds(merged) });
   const config: BrineConfig = {
     configDir,
     opts,

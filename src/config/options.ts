@@ -1,4 +1,4 @@
-import { validateEntry } from '../roster/entry.js';
+import { validateEntry } from './roster-entry.js';
 import * as v from './validate.js';
 
 /** The master/Saltfile keys brine reads, with their types; other keys pass through unchecked (salt has hundreds). */

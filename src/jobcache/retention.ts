@@ -1,34 +1,11 @@
-import { ConfigError } from '../errors.js';
 import type { MasterOptions } from '../config/types.js';
+import { keepJobsSeconds } from '../salt/retention.js';
 import type { JobCache } from './types.js';
 
-const DEFAULT_KEEP_JOBS_HOURS = 24;
-const DEFAULT_KEEP_JOBS_SECONDS = 86_400;
 /** Jobs removed per run start: one short transaction (~10 ms for 10-host jobs), so a normal run never waits on cleanup. */
 export const RUN_START_BATCH = 100;
 
-function nonNegative(opts: MasterOptions, key: string, fallback: number): number {
-  const value = opts[key];
-  if (value === undefined || value === null) return fallback;
-  const n = typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new ConfigError(`${key}: expected a non-negative number, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-/**
- * salt's `get_keep_jobs_seconds`: `keep_jobs_seconds` (default 86400) wins, unless it is unchanged
- * and the deprecated `keep_jobs` (hours, default 24) was changed. `0` keeps jobs forever.
- */
-export function keepJobsSeconds(opts: MasterOptions): number {
-  const hours = nonNegative(opts, 'keep_jobs', DEFAULT_KEEP_JOBS_HOURS);
-  const seconds = nonNegative(opts, 'keep_jobs_seconds', DEFAULT_KEEP_JOBS_SECONDS);
-  if (hours !== DEFAULT_KEEP_JOBS_HOURS && seconds === DEFAULT_KEEP_JOBS_SECONDS) return hours * 3600;
-  return seconds;
-}
-
-/** The epoch-ms cutoff before which jobs are removed, or undefined when retention is off. */
+/** The epoch-ms cutoff before which jobs are removed (salt's keep_jobs rule), or undefined when retention is off. */
 export function retentionCutoff(opts: MasterOptions, now: Date): number | undefined {
   const keep = keepJobsSeconds(opts);
   return keep === 0 ? undefined : now.getTime() - keep * 1000;

@@ -1,61 +1,30 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { clip } from '../config/validate.js';
+import { bindPythonArgs, parseBoolWord, type BindProblem, type BoundArgs, type Signature } from '../salt/args.js';
 import { pyStr } from '../salt/python.js';
 import { ArgumentError, type FunctionCall } from './types.js';
 
-/** A Python-like signature: `params` are positional-or-keyword (the first `required` of them mandatory). */
-export interface Signature {
-  params?: readonly string[];
-  required?: number;
-  /** Accepts `*args`; the extras land in `BoundArgs.rest`. */
-  varargs?: boolean;
-  /** Keyword-only names. */
-  keywords?: readonly string[];
-  /** Accepts `**kwargs`; unknown keywords land in `BoundArgs.extra` instead of being an error. */
-  varkw?: boolean;
-}
+/** A module function's signature, with `required` counting the leading `params` that are mandatory. */
+export type ModuleSignature = Omit<Signature, 'required'> & { required?: number };
 
-export interface BoundArgs {
-  /** Named values (positional or keyword); a name that was not given is absent. */
-  values: Record<string, unknown>;
-  rest: unknown[];
-  extra: Record<string, unknown>;
-}
-
-/** Binds a call's YAML-loaded args/kwargs to a signature, throwing salt's messages for mistakes. */
-export function bindArgs(call: FunctionCall, signature: Signature): BoundArgs {
+/** Binds a call's YAML-loaded args/kwargs to a module function's signature, throwing salt's messages for mistakes. */
+export function bindArgs(call: FunctionCall, signature: ModuleSignature): BoundArgs {
   const params = signature.params ?? [];
   const required = signature.required ?? 0;
-  const keywords = signature.keywords ?? [];
   const short = call.fun.slice(call.fun.lastIndexOf('.') + 1);
-  if (!signature.varargs && call.args.length > params.length) {
-    throw new ArgumentError(`Passed invalid arguments: ${tooMany(short, params.length, required, call.args.length)}`);
-  }
-  // No prototype: kwarg names such as `__proto__` or `constructor` are data, never inherited or special.
-  const values = Object.create(null) as Record<string, unknown>;
-  params.forEach((name, index) => {
-    if (index < call.args.length) values[name] = call.args[index];
-  });
-  const rest = call.args.slice(params.length);
-  const extra = Object.create(null) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(call.kwargs)) {
-    if (params.includes(key)) {
-      if (Object.hasOwn(values, key)) {
-        throw new ArgumentError(`Passed invalid arguments: ${short}() got multiple values for argument '${key}'.`);
-      }
-      values[key] = value;
-    } else if (keywords.includes(key)) {
-      values[key] = value;
-    } else if (signature.varkw) {
-      extra[key] = value;
-    } else {
-      throw new ArgumentError(`${call.fun}: unknown keyword argument '${key}'`);
+  const fail = (problem: BindProblem): ArgumentError => {
+    switch (problem.kind) {
+      case 'too-many-positionals':
+        return new ArgumentError(`Passed invalid arguments: ${tooMany(short, params.length, required, problem.given)}`);
+      case 'duplicate':
+        return new ArgumentError(`Passed invalid arguments: ${short}() got multiple values for argument '${problem.name}'.`);
+      case 'unknown-keyword':
+        return new ArgumentError(`${call.fun}: unknown keyword argument '${problem.name}'`);
+      case 'missing':
+        return new ArgumentError(`${call.fun}: missing required argument '${problem.name}'`);
     }
-  }
-  for (const name of params.slice(0, required)) {
-    if (!Object.hasOwn(values, name)) throw new ArgumentError(`${call.fun}: missing required argument '${name}'`);
-  }
-  return { values, rest, extra };
+  };
+  return bindPythonArgs({ ...signature, required: params.slice(0, required) }, call.args, call.kwargs, { fail });
 }
 
 function tooMany(short: string, max: number, min: number, given: number): string {
@@ -80,7 +49,7 @@ export function optionalBoolean(fun: string, name: string, value: unknown): bool
   if (value === undefined || value === null) return false;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string' && /^(true|yes|on|1)$/i.test(value)) return true;
-  if (typeof value === 'string' && /^(false|no|off|0|)$/i.test(value)) return false;
+  const word = typeof value === 'string' ? parseBoolWord(value) : undefined;
+  if (word !== undefined) return word;
   throw new ArgumentError(`${fun}: '${name}' must be a boolean, got ${clip(JSON.stringify(value) ?? String(value))}`);
 }

@@ -1,26 +1,27 @@
-import { fnmatch } from '../salt/fnmatch.js';
-import { ArgumentError, type ExecutionModule, type ModuleFunction } from './types.js';
+import { matchesDocQuery } from './doc-query.js';
+import { ArgumentError, type ExecutionModule, type ModuleCatalog, type ModuleFunction } from './types.js';
 
-type ModuleLoader = () => Promise<{ executionModule: ExecutionModule }>;
+type ModuleLoader = () => Promise<ExecutionModule>;
 
 /** salt's module name → a lazy import of its one file. Adding a module = one file + one line here. */
 const MODULES: Readonly<Record<string, ModuleLoader>> = Object.freeze({
-  cmd: () => import('./cmd.js'),
-  disk: () => import('./disk.js'),
-  file: () => import('./file.js'),
-  grains: () => import('./grains.js'),
-  pkg: () => import('./pkg.js'),
-  service: () => import('./service.js'),
-  status: () => import('./status.js'),
-  sys: () => import('./sys.js'),
-  test: () => import('./test.js'),
+  cmd: async () => (await import('./cmd.js')).executionModule,
+  disk: async () => (await import('./disk.js')).executionModule,
+  file: async () => (await import('./file.js')).executionModule,
+  grains: async () => (await import('./grains.js')).executionModule,
+  pkg: async () => (await import('./pkg.js')).executionModule,
+  service: async () => (await import('./service.js')).executionModule,
+  status: async () => (await import('./status.js')).executionModule,
+  // sys lists this table: it is handed the catalog instead of importing the registry (an import cycle).
+  sys: async () => (await import('./sys.js')).createSysModule(CATALOG),
+  test: async () => (await import('./test.js')).executionModule,
 });
 
 const FUN_NAME = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
 async function loadModule(name: string): Promise<ExecutionModule | undefined> {
   const loader = Object.hasOwn(MODULES, name) ? MODULES[name] : undefined;
-  return loader === undefined ? undefined : (await loader()).executionModule;
+  return loader === undefined ? undefined : loader();
 }
 
 /** The function behind `fun` (`cmd.run`), or salt's `'<fun>' is not available.` */
@@ -61,9 +62,4 @@ export async function getDoc(fun?: string): Promise<Record<string, string>> {
   return docs;
 }
 
-/** salt's sys.* argument matching: a module name, an exact function name, or an fnmatch glob. */
-export function matchesDocQuery(name: string, query: string): boolean {
-  if (name === query || name.startsWith(`${query}.`)) return true;
-  if (!/[*?]/.test(query)) return false;
-  return fnmatch(name, query);
-}
+const CATALOG: ModuleCatalog = Object.freeze({ listModules, listFunctions, getDoc });

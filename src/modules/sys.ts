@@ -1,9 +1,9 @@
-import { listReturners } from '../returners/registry.js';
+import { listUsableReturners, RETURNERS, type ReturnerRegistry } from '../returners/registry.js';
 import { bindArgs } from './args.js';
 import { fnmatch } from '../salt/fnmatch.js';
-import { getDoc, listFunctions, listModules, matchesDocQuery } from './registry.js';
+import { matchesDocQuery } from './doc-query.js';
 import { pyStr } from '../salt/python.js';
-import type { ExecutionModule, FunctionCall, ModuleFunction } from './types.js';
+import type { ExecutionModule, FunctionCall, ModuleCatalog, ModuleFunction } from './types.js';
 
 /**
  * Computed locally, but still one round trip: the value goes to the host on stdin and `cat`
@@ -29,7 +29,7 @@ function filterNames(names: string[], patterns: string[]): string[] {
   return names.filter((name) => patterns.some((p) => name === p || fnmatch(name, p)));
 }
 
-const list_modules = local(
+const list_modules = (catalog: ModuleCatalog) => local(
   `
     List the modules loaded on the minion
 
@@ -38,10 +38,10 @@ const list_modules = local(
         salt '*' sys.list_modules
         salt '*' sys.list_modules 's*'
     `,
-  (patterns) => filterNames(listModules(), patterns),
+  (patterns) => filterNames(catalog.listModules(), patterns),
 );
 
-const list_functions = local(
+const list_functions = (catalog: ModuleCatalog) => local(
   `
     List the functions for all modules, or those of the named modules or matching globs.
 
@@ -52,13 +52,13 @@ const list_functions = local(
         salt '*' sys.list_functions 'sys.list_*'
     `,
   async (patterns) => {
-    const all = await listFunctions();
+    const all = await catalog.listFunctions();
     if (patterns.length === 0) return all;
     return all.filter((name) => patterns.some((p) => matchesDocQuery(name, p)));
   },
 );
 
-const doc = local(
+const doc = (catalog: ModuleCatalog) => local(
   `
     Return the docstrings for all modules. Optionally, specify a module or a
     function to narrow the selection.
@@ -70,13 +70,13 @@ const doc = local(
         salt '*' sys.doc sys.doc
     `,
   async (patterns) => {
-    if (patterns.length === 0) return getDoc();
-    const parts = await Promise.all(patterns.map((p) => getDoc(p)));
+    if (patterns.length === 0) return catalog.getDoc();
+    const parts = await Promise.all(patterns.map((p) => catalog.getDoc(p)));
     return Object.assign({}, ...parts) as Record<string, string>;
   },
 );
 
-const list_returners = local(
+const list_returners = (returners: ReturnerRegistry) => local(
   `
     List the returners that brine can use (--return, master_job_cache).
 
@@ -85,10 +85,12 @@ const list_returners = local(
         salt '*' sys.list_returners
         salt '*' sys.list_returners 's*'
     `,
-  (patterns) => filterNames([...listReturners()].sort(), patterns),
+  // salt lists only returners whose __virtual__ passes: here, those whose driver is installed.
+  async (patterns) => filterNames(await listUsableReturners(returners), patterns),
 );
 
-export const executionModule: ExecutionModule = {
-  name: 'sys',
-  functions: { list_modules, list_functions, doc, list_returners },
-};
+/** sys over the catalog of the registry that loads it, and the returner registry it lists. */
+export function createSysModule(catalog: ModuleCatalog, returners: ReturnerRegistry = RETURNERS): ExecutionModule {
+  const functions = { list_modules: list_modules(catalog), list_functions: list_functions(catalog), doc: doc(catalog) };
+  return { name: 'sys', functions: { ...functions, list_returners: list_returners(returners) } };
+}

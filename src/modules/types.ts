@@ -38,6 +38,15 @@ export interface ExecutionModule {
   functions: Record<string, ModuleFunction>;
 }
 
+/** What sys.* reports about the loaded modules; the registry hands it to sys, which cannot import the registry that loads it. */
+export interface ModuleCatalog {
+  listModules(): string[];
+  /** `module.function` names of every module, sorted. */
+  listFunctions(): Promise<string[]>;
+  /** Docstrings by function name for a sys.doc query (module, function or glob); all of them without one. */
+  getDoc(query?: string): Promise<Record<string, string>>;
+}
+
 /** A bad argument to a module function; reported as a usage error before any host is contacted. */
 export class ArgumentError extends Error {
   constructor(message: string) {

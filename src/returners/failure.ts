@@ -24,16 +24,3 @@ export function failureScope(err: unknown): FailureScope {
   if (err instanceof ConfigError || err instanceof UsageError) return 'returner';
   return 'transient';
 }
-
-/**
- * Rejects with a transient ReturnerError once `ms` has passed: a server that accepts TCP and never
- * answers defeats driver timeouts, and the run's documented wait must hold anyway.
- */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ReturnerError('transient', `${what}: no answer within ${ms / 1000}s`)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}

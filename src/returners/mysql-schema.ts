@@ -1,4 +1,3 @@
-import type { HostReturn, JobLoad } from '../core/job.js';
 import type { OptionSchema, ReturnerOptionValues } from './options.js';
 import type { TextEncoding } from './salt-json.js';
 
@@ -16,7 +15,6 @@ export const MYSQL_OPTIONS = {
 } as const satisfies OptionSchema;
 
 export type MysqlOptions = ReturnerOptionValues<typeof MYSQL_OPTIONS>;
-
 
 /** The DDL of salt's mysql returner docstring (and the seed), verbatim apart from IF NOT EXISTS. */
 export const MYSQL_TABLES = {
@@ -50,32 +48,9 @@ export const MYSQL_TABLES = {
 
 export type MysqlTable = keyof typeof MYSQL_TABLES;
 
-
 /** How a table's text columns must be escaped, from their character sets. */
 export function encodingOf(charsets: readonly string[]): TextEncoding {
   if (charsets.every((c) => c === 'utf8mb4')) return 'utf8mb4';
   if (charsets.every((c) => c === 'utf8mb4' || c === 'utf8' || c === 'utf8mb3')) return 'bmp-only';
   return 'ascii-only';
-}
-
-/** The full_ret object in the seed row's key order; `out` only when the host has one. */
-export function fullRet(ret: HostReturn): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    fun_args: ret.fun_args,
-    jid: ret.jid,
-    return: ret.return,
-    retcode: ret.retcode,
-    success: ret.success,
-    fun: ret.fun,
-    id: ret.id,
-    _stamp: ret._stamp,
-  };
-  if (ret.out !== undefined) out['out'] = ret.out;
-  return out;
-}
-
-/** The load in salt-ssh's key order (`jid, tgt_type, tgt, user, fun, arg`), extra keys after. */
-export function orderedLoad(load: JobLoad): Record<string, unknown> {
-  const { jid, tgt_type, tgt, user, fun, arg, ...rest } = load;
-  return { jid, tgt_type, tgt, user, fun, arg, ...rest };
 }

@@ -1,35 +1,89 @@
+import { createRequire } from 'node:module';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Returner, ReturnerCapabilities, ReturnerLoadContext, ReturnerModule } from './types.js';
 
-/** salt's returner name → lazy import, so a run loads mysql2 only when it uses mysql. */
-const RETURNERS: Readonly<Record<string, () => Promise<ReturnerModule>>> = Object.freeze({
-  local_cache: () => import('./local-cache.js'),
-  mysql: () => import('./mysql.js'),
+/** One returner: a lazy import of its file, and whether it can load here (salt's `__virtual__`). */
+export interface ReturnerEntry {
+  load(): Promise<ReturnerModule>;
+  /** The npm package the returner's file imports; the bundle keeps it external (scripts/bundle.mjs). */
+  readonly driver?: string;
+  /** `true`, or why the returner cannot load here (e.g. its driver is not installed). */
+  isAvailable(): Promise<true | string>;
+}
+
+/** salt's returner name → entry. A plain value: tests pass their own. */
+export type ReturnerRegistry = Readonly<Record<string, ReturnerEntry>>;
+
+/** An entry whose driver package must resolve from brine's own install for the returner to load. */
+export function driverEntry(driver: string, load: () => Promise<ReturnerModule>): ReturnerEntry {
+  return {
+    load,
+    driver,
+    isAvailable() {
+      try {
+        createRequire(import.meta.url).resolve(driver);
+        return Promise.resolve(true);
+      } catch {
+        return Promise.resolve(`the ${driver} package is not installed`);
+      }
+    },
+  };
+}
+
+const ALWAYS = (): Promise<true> => Promise.resolve(true);
+
+/** The built-in returners; each file is imported only when a run uses it, so mysql2 loads only then. */
+export const RETURNERS: ReturnerRegistry = Object.freeze({
+  local_cache: { load: () => import('./local-cache.js'), isAvailable: ALWAYS },
+  mysql: driverEntry('mysql2', () => import('./mysql.js')),
 });
 
-/** The registered returner names, sorted (what `sys.list_returners` prints). */
-export function listReturners(): string[] {
-  return Object.keys(RETURNERS).sort();
+/** The registered returner names, sorted. */
+export function listReturners(registry: ReturnerRegistry = RETURNERS): string[] {
+  return Object.keys(registry).sort();
 }
 
-export function isReturnerName(name: string): boolean {
-  return Object.hasOwn(RETURNERS, name);
+/** The returners whose drivers are installed, sorted: what `sys.list_returners` prints. */
+export async function listUsableReturners(registry: ReturnerRegistry = RETURNERS): Promise<string[]> {
+  const names = listReturners(registry);
+  const usable = await Promise.all(names.map(async (name) => (await registry[name]?.isAvailable()) === true));
+  return names.filter((_, i) => usable[i]);
 }
 
-/** Builds the named returner; an unknown name is a usage error listing the valid ones. */
-export async function loadReturner(name: string, ctx: ReturnerLoadContext): Promise<Returner> {
-  const load = isReturnerName(name) ? RETURNERS[name] : undefined;
-  if (!load) throw new UsageError(`unknown returner '${name}'; valid returners: ${listReturners().join(', ')}`);
-  const mod = await load();
+/** The npm packages the registered returners import (what the bundle keeps external). */
+export function returnerDrivers(registry: ReturnerRegistry = RETURNERS): string[] {
+  return [...new Set(Object.values(registry).flatMap((e) => (e.driver === undefined ? [] : [e.driver])))].sort();
+}
+
+export function isReturnerName(name: string, registry: ReturnerRegistry = RETURNERS): boolean {
+  return Object.hasOwn(registry, name);
+}
+
+function entryOf(name: string, registry: ReturnerRegistry, flag?: string): ReturnerEntry {
+  const entry = isReturnerName(name, registry) ? registry[name] : undefined;
+  if (entry) return entry;
+  const prefix = flag === undefined ? '' : `${flag}: `;
+  throw new UsageError(`${prefix}unknown returner '${name}'; valid returners: ${listReturners(registry).join(', ')}`);
+}
+
+/** Refuses a returner that cannot load here, in one line (exit 78), before it is used. */
+export async function requireAvailable(name: string, registry: ReturnerRegistry = RETURNERS): Promise<void> {
+  const available = await entryOf(name, registry).isAvailable();
+  if (available !== true) throw new ConfigError(`Returner ${name} is unavailable: ${available}`);
+}
+
+/** Builds the named returner; an unknown name is a usage error listing the valid ones, a missing driver a config error. */
+export async function loadReturner(name: string, ctx: ReturnerLoadContext, registry: ReturnerRegistry = RETURNERS): Promise<Returner> {
+  const entry = entryOf(name, registry);
+  await requireAvailable(name, registry);
+  const mod = await entry.load();
   return mod.createReturner(ctx);
 }
 
 /** `--return mysql,local_cache` → names, validated. */
-export function parseReturnerList(value: string, flag = '--return'): string[] {
+export function parseReturnerList(value: string, flag = '--return', registry: ReturnerRegistry = RETURNERS): string[] {
   const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  for (const name of names) {
-    if (!isReturnerName(name)) throw new UsageError(`${flag}: unknown returner '${name}'; valid returners: ${listReturners().join(', ')}`);
-  }
+  for (const name of names) entryOf(name, registry, flag);
   return [...new Set(names)];
 }
 

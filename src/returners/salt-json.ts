@@ -1,4 +1,4 @@
-import { pyJsonDumps } from '../output/json.js';
+import { pyJsonDumps } from '../salt/json.js';
 
 /** Characters outside the BMP: 4 bytes in UTF-8, which MySQL's 3-byte `utf8` columns reject. */
 const NON_BMP = /[\u{10000}-\u{10FFFF}]/gu;

@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors.js';
 import { describeValue, isMapping } from '../config/validate.js';
 import { parseYaml, readOptionalFile } from '../config/yaml-file.js';
-import { validateEntry, type Roster, type RosterEntry } from './entry.js';
+import { validateEntry, type RosterEntry } from '../config/roster-entry.js';
 
-export type { Roster, RosterEntry } from './entry.js';
-export { ROSTER_KEYS, validateEntry } from './entry.js';
+/** Roster id → entry, in file order. */
+export type Roster = ReadonlyMap<string, RosterEntry>;
 
 /** Parses flat-roster YAML text; `file` only names the source in errors. */
 export function parseRoster(text: string, file: string): Roster {

@@ -3,7 +3,7 @@ import type { MasterOptions } from '../config/types.js';
 import { DEFAULTS } from '../config/defaults.js';
 import * as v from '../config/validate.js';
 import type { HostTarget } from '../transport/types.js';
-import { validateEntry, type RosterEntry } from './entry.js';
+import { validateEntry, type RosterEntry } from '../config/roster-entry.js';
 
 /** CLI flags that set salt's ssh_* defaults (`--user`, `--passwd`, `--priv`, `--priv-passwd`, `--sudo`, `--identities-only`); undefined = not given. */
 export interface TargetFlags {

@@ -1,11 +1,10 @@
 import { ExitCode } from '../errors.js';
-import { getOutputter } from '../output/registry.js';
 import { listRunners, loadRunner } from '../runners/registry.js';
-import { parseFunctionArgs } from './args.js';
-import { openOutputSink, shouldColor, type OutputFlags } from './output-sink.js';
+import { parseFunctionArgs } from '../job/args.js';
+import { openDisplay, type OutputFlags } from '../display/display.js';
 import type { ProcessIo } from './salt-ssh.js';
 import { openCacheSession, type CacheSession, type ConfigFlags } from './session.js';
-import { masterJobCacheName } from './forwarding.js';
+import { masterJobCacheName } from '../delivery/forwarding.js';
 import { loadReturner, requireCapability } from '../returners/registry.js';
 import { openMasterJobCache } from '../returners/master-cache.js';
 import type { JobCache } from '../jobcache/types.js';
@@ -27,18 +26,14 @@ async function openJobCache(session: CacheSession): Promise<{ cache: JobCache; c
 
 /** salt-run: one runner function over the job cache, rendered with an outputter. */
 export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<number> {
-  const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend);
+  const display = openDisplay(options, io);
   try {
-    const color = shouldColor(options, sink, io.env);
-    const indent = options.outIndent ?? 4;
-    const render = (data: unknown, name?: string) =>
-      sink.write(getOutputter(options.out ?? name ?? 'nested')(data as Record<string, unknown>, { color, indent }));
     if (options.fun === undefined) {
-      render({ 'Available runner functions': listRunners() });
+      display.show({ 'Available runner functions': listRunners() });
       return ExitCode.USAGE;
     }
     const runner = await loadRunner(options.fun);
-    if (options.out !== undefined) getOutputter(options.out); // a bad --out fails before the runner acts
+    if (options.out !== undefined) display.outputter(); // a bad --out fails before the runner acts
     const session = await openCacheSession(options, io);
     try {
       const { args, kwargs } = parseFunctionArgs(options.argv);
@@ -50,10 +45,10 @@ export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<n
           opts: session.config.opts,
           now: () => new Date(),
           warn: (line: string) => void io.stderr.write(`${line}\n`),
-          progress: (event) => render({ event, suffix: 'progress' }),
+          progress: (event) => display.show({ event, suffix: 'progress' }),
         };
         const result = await runner.run(args, kwargs, context);
-        render(result.data, result.outputter);
+        display.show(result.data as Record<string, unknown>, result.outputter);
         return result.exitCode;
       } finally {
         await jobCache.close();
@@ -62,6 +57,6 @@ export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<n
       await session.close();
     }
   } finally {
-    sink.close();
+    display.close();
   }
 }

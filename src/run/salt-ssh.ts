@@ -2,18 +2,16 @@ import { userInfo } from 'node:os';
 import { ArgumentError } from '../modules/types.js';
 import { CacheError, UsageError } from '../errors.js';
 import { loadFunction } from '../modules/registry.js';
-import { getOutputter } from '../output/registry.js';
-import type { Outputter } from '../output/types.js';
 import { nodegroupsFromOpts, selectTargets, type TargetType } from '../targeting/match.js';
-import { lazySshTransport, localTransport } from '../transport/index.js';
+import { createTransports } from '../transport/registry.js';
 import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
-import type { HostReturn } from '../core/job.js';
-import { parseFunctionArgs } from './args.js';
+import { parseFunctionArgs } from '../job/args.js';
+import { rawShell } from '../job/raw-shell.js';
+import { runJob } from '../job/run-job.js';
+import type { ReturnStatus } from '../job/types.js';
+import { openDisplay, verboseBanner, type Display, type OutputFlags } from '../display/display.js';
 import { askPassword } from './askpass.js';
-import { openOutputSink, shouldColor, verboseBanner, type OutputFlags, type OutputSink } from './output-sink.js';
 import { createProgress } from './progress.js';
-import { rawShell } from './raw-shell.js';
-import { runJob } from './job.js';
 import { loadSession, type SessionFlags } from './session.js';
 
 export interface SaltSshOptions extends SessionFlags, OutputFlags {
@@ -43,21 +41,25 @@ export interface ProcessIo {
 /** Default per-host command timeout: long enough for real work, short enough that a hung host ends a cron audit. */
 export const DEFAULT_COMMAND_TIMEOUT_SEC = 300;
 
-/** salt-ssh: run one function on every matched roster host and print each host's result as it arrives. */
+/**
+ * salt-ssh: run one function on every matched roster host and print each host's result as it arrives.
+ * The job itself is `runJob`; this is the terminal around it: the password prompt, signals, the
+ * progress line, rendering, and the cache error that ends the run with 74.
+ */
 export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<number> {
   if (options.askpass) options.passwd = await askPassword('Password: ');
   const session = await loadSession(options, io);
   const { config, roster } = session;
-  let opened: OutputSink | undefined;
+  let opened: Display | undefined;
   try {
     // A failed write must not abort the job: every return is still committed, and the failure exits 74 at the end.
-    const sink = openOutputSink(io.stdout, options.outFile, options.outFileAppend, true);
-    opened = sink;
-    const render = outputRenderer(options, sink, io.env);
+    const display = openDisplay(options, io, { isDeferringErrors: true });
+    opened = display;
+    display.outputter();
     if (options.listHosts) {
       const hosts = Object.fromEntries([...roster].map(([id, entry]) => [id, entry.host ?? id]));
-      sink.write(render({ [config.rosterFile]: hosts }));
-      return finishOutput(sink, 0);
+      display.show({ [config.rosterFile]: hosts });
+      return display.finish(0);
     }
     if (options.tgt === undefined || options.fun === undefined) throw new UsageError('Insufficient arguments');
     const ids = selectTargets([...roster.keys()], options.tgt, options.targetType, nodegroupsFromOpts(config.opts));
@@ -85,6 +87,8 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const forwarding = await session.startForwarding();
     try {
+      // --static prints every host at the end, so only then are the returns kept here.
+      const kept = new Map<string, unknown>();
       const outcome = await runJob(
         {
           tgt: options.tgt,
@@ -110,41 +114,43 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
         },
         {
           cache: session.cache,
-          transports: { ssh: lazySshTransport(), local: localTransport },
+          transports: createTransports(),
           now: () => new Date(),
           user: config.opts.user === undefined ? userInfo().username : String(config.opts.user),
           pid: process.pid,
         },
         {
-          onStart: (jid) => {
-            started.jid = jid;
-            // the load is queued: deliver it now, as salt's save_load runs before any host is contacted
-            forwarding.notify();
-            if (options.isVerbose) sink.write(verboseBanner(jid));
-          },
-          onReturn: (ret) => {
-            started.returned += 1;
-            progress.hostDone(!ret.success);
-            forwarding.notify();
-            if (options.isStatic) return;
-            progress.clear();
-            sink.write(render({ [ret.id]: ret.return }));
+          signal: controller.signal,
+          hooks: {
+            onStarted: ({ jid }) => {
+              started.jid = jid;
+              // the load is queued: deliver it now, as salt's save_load runs before any host is contacted
+              forwarding.notify();
+              if (options.isVerbose) display.write(verboseBanner(jid));
+            },
+            onReturned: ({ ret }) => {
+              started.returned += 1;
+              progress.hostDone(!ret.success);
+              forwarding.notify();
+              if (options.isStatic) return void kept.set(ret.id, ret.return);
+              progress.clear();
+              display.show({ [ret.id]: ret.return });
+            },
           },
         },
-        controller.signal,
       );
       progress.stop();
-      if (options.isStatic) sink.write(render(Object.fromEntries([...outcome.returns].map(([id, ret]) => [id, ret.return]))));
-      if (options.isVerbose) sink.write(missingHosts(targets, outcome.returns, render));
+      if (options.isStatic) display.show(Object.fromEntries(kept));
+      if (options.isVerbose) display.write(missingHosts(targets, outcome.returns, display));
       if (outcome.wasInterrupted) io.stderr.write(interruptedLine(outcome.jid, targets.length - outcome.returns.size, targets.length));
       await forwarding.finish();
       if (outcome.cacheError !== undefined) {
-        sink.close();
-        const outputFailure = sink.failure === undefined ? '' : `; ${sink.failure.message}`;
+        display.close();
+        const outputFailure = display.failure === undefined ? '' : `; ${display.failure.message}`;
         throw new CacheError(`${outcome.cacheError.message}${outputFailure}`, { cause: outcome.cacheError });
       }
       if (!session.keepsLocalReturns) await session.cache.dropDeliveredReturns(outcome.jid);
-      return finishOutput(sink, outcome.exitCode);
+      return display.finish(outcome.exitCode);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.stop();
@@ -155,28 +161,14 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
   }
 }
 
-/** Closes the output; a write that failed during the job is the run's error now that the job has ended. */
-function finishOutput(sink: OutputSink, exitCode: number): number {
-  sink.close();
-  if (sink.failure !== undefined) throw sink.failure;
-  return exitCode;
-}
-
 function interruptedLine(jid: string, unfinished: number, total: number): string {
   return `[WARNING ] Interrupted: ${unfinished} of ${total} hosts did not finish; jid ${jid}\n`;
 }
 
-function outputRenderer(options: SaltSshOptions, sink: OutputSink, env: NodeJS.ProcessEnv) {
-  const outputter: Outputter = getOutputter(options.out ?? 'nested');
-  const color = shouldColor(options, sink, env);
-  const indent = options.outIndent ?? 4;
-  return (data: Record<string, unknown>) => outputter(data, { color, indent });
-}
-
-function missingHosts(targets: readonly HostTarget[], returns: ReadonlyMap<string, HostReturn>, render: (d: Record<string, unknown>) => string): string {
+function missingHosts(targets: readonly HostTarget[], returns: ReadonlyMap<string, ReturnStatus>, display: Display): string {
   const missing = targets.filter((target) => !returns.has(target.id));
   if (missing.length === 0) return '';
-  return render(Object.fromEntries(missing.map((target) => [target.id, 'Minion did not return. [No response]'])));
+  return display.render(Object.fromEntries(missing.map((target) => [target.id, 'Minion did not return. [No response]'])));
 }
 
 function hostKeyPolicy(options: SaltSshOptions, knownHostsFile: string): HostKeyPolicy {

@@ -4,12 +4,12 @@ import { loadConfig, type BrineConfig } from '../config/load.js';
 import { expandPath } from '../config/paths.js';
 import { loadRoster } from '../roster/load.js';
 import { buildTargetDefaults, resolveTarget, type TargetFlags } from '../roster/resolve.js';
-import type { Roster } from '../roster/entry.js';
+import type { Roster } from '../roster/load.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../transport/output-buffer.js';
 import type { HostTarget } from '../transport/types.js';
 import { localCacheFile, openLocalCache, type LocalJobCache } from '../jobcache/local-cache.js';
 import { applyRetention, RUN_START_BATCH } from '../jobcache/retention.js';
-import { masterJobCacheName, startForwarding, type Forwarding, type ReturnerFlags } from './forwarding.js';
+import { masterJobCacheName, startForwarding, type Forwarding, type ReturnerFlags } from '../delivery/forwarding.js';
 
 export interface ConfigFlags {
   configDir?: string;

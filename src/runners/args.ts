@@ -1,5 +1,6 @@
 import { clip } from '../config/validate.js';
 import { UsageError } from '../errors.js';
+import { bindPythonArgs, parseBoolWord, type BindProblem } from '../salt/args.js';
 import { isJid, jidToDate } from '../salt/jid.js';
 
 /**
@@ -13,28 +14,21 @@ export function bindArgs(
   args: readonly unknown[],
   kwargs: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  if (args.length > params.length) {
-    throw new UsageError(`${fun}: takes at most ${params.length} positional arguments (${params.join(', ')}), got ${args.length}`);
-  }
-  // No prototype: `constructor` or `__proto__` kwargs are unknown names, not inherited properties.
-  const bound = Object.create(null) as Record<string, unknown>;
-  args.forEach((value, i) => {
-    bound[params[i] as string] = value;
-  });
-  for (const [key, value] of Object.entries(kwargs)) {
-    // salt passes its publication details as __pub_* kwargs; runners ignore them.
-    if (key.startsWith('__pub_')) continue;
-    if (!params.includes(key)) {
-      const known = params.length === 0 ? 'it takes none' : `known: ${params.join(', ')}`;
-      throw new UsageError(`${fun}: unexpected argument '${clip(key)}' (${known})`);
+  const fail = (problem: BindProblem): UsageError => {
+    switch (problem.kind) {
+      case 'too-many-positionals':
+        return new UsageError(`${fun}: takes at most ${params.length} positional arguments (${params.join(', ')}), got ${problem.given}`);
+      case 'duplicate':
+        return new UsageError(`${fun}: argument '${problem.name}' given twice`);
+      case 'unknown-keyword': {
+        const known = params.length === 0 ? 'it takes none' : `known: ${params.join(', ')}`;
+        return new UsageError(`${fun}: unexpected argument '${clip(problem.name)}' (${known})`);
+      }
+      case 'missing':
+        return new UsageError(`${fun}: missing required argument '${problem.name}'`);
     }
-    if (Object.hasOwn(bound, key)) throw new UsageError(`${fun}: argument '${key}' given twice`);
-    bound[key] = value;
-  }
-  for (const name of required) {
-    if (bound[name] === undefined || bound[name] === null) throw new UsageError(`${fun}: missing required argument '${name}'`);
-  }
-  return bound;
+  };
+  return bindPythonArgs({ params, required }, args, kwargs, { fail, dropsPubKwargs: true, isNoneMissing: true }).values;
 }
 
 function shown(value: unknown): string {
@@ -55,11 +49,8 @@ export function toBool(fun: string, name: string, value: unknown, fallback: bool
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'boolean') return value;
   if (value === 0 || value === 1) return value === 1;
-  if (typeof value === 'string') {
-    const v = value.trim().toLowerCase();
-    if (['true', 'yes', 'on', '1'].includes(v)) return true;
-    if (['false', 'no', 'off', '0', ''].includes(v)) return false;
-  }
+  const word = typeof value === 'string' ? parseBoolWord(value.trim()) : undefined;
+  if (word !== undefined) return word;
   throw new UsageError(`${fun}: ${name} must be True or False, got ${shown(value)}`);
 }
 

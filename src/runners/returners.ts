@@ -4,9 +4,9 @@
  */
 import { ExitCode, UsageError } from '../errors.js';
 import type { DeliveryQueue, JobCache, PendingSummary } from '../jobcache/types.js';
-import { EVENT_PREFIX, eventQueueName, returnerOfQueue } from '../returners/deliveries.js';
-import { closeQuietly, flushPending } from '../returners/forward.js';
-import { parseSettings } from '../returners/settings.js';
+import { EVENT_PREFIX, eventQueueName, returnerOfQueue } from '../delivery/deliveries.js';
+import { closeQuietly, flushPending } from '../delivery/forward.js';
+import { parseSettings } from '../delivery/settings.js';
 import { isReturnerName, listReturners, loadReturner } from '../returners/registry.js';
 import type { Returner, ReturnerLoadContext } from '../returners/types.js';
 import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';

@@ -1,12 +1,13 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { createExecOutput } from './exec-output.js';
+import type { Ssh2Internals } from './ssh2-internals.js';
 import { TransportError, type ExecOptions, type ExecResult, type HostTarget, type Session } from './types.js';
 
 /** How long a closed channel may take to confirm before the whole connection is dropped. */
 const CLOSE_GRACE_MS = 2000;
 
 /** Wraps a ready ssh2 client (type-only import here; ssh.ts is the one that loads ssh2). */
-export function createSession(client: Client, target: HostTarget): Session {
+export function createSession(client: Client, target: HostTarget, internals: Ssh2Internals): Session {
   let isClosed = false;
   // Each running command's reaction to the connection going away under it.
   const running = new Set<() => void>();
@@ -36,7 +37,7 @@ export function createSession(client: Client, target: HostTarget): Session {
         try {
           client.exec(command, options.pty ? { pty: true } : {}, (err, channel) => {
             if (err) reject(failed(err));
-            else collect(channel, options, running, dropConnection).then(resolve, reject);
+            else collect(channel, options, { running, dropConnection, internals }).then(resolve, reject);
           });
         } catch (err) {
           reject(failed(err as Error)); // ssh2 throws synchronously once the socket is gone
@@ -50,8 +51,16 @@ export function createSession(client: Client, target: HostTarget): Session {
   };
 }
 
+/** What a running command shares with its connection. */
+interface ConnectionHooks {
+  /** Each running command's reaction to the connection going away under it. */
+  running: Set<() => void>;
+  dropConnection: () => void;
+  internals: Ssh2Internals;
+}
+
 /** Gathers one command's output; finished when the channel closes, not on 'exit'. */
-function collect(channel: ClientChannel, options: ExecOptions, running: Set<() => void>, dropConnection: () => void): Promise<ExecResult> {
+function collect(channel: ClientChannel, options: ExecOptions, { running, dropConnection, internals }: ConnectionHooks): Promise<ExecResult> {
   return new Promise((resolve) => {
     let exitCode: number | null = null;
     let exitSignal: string | undefined;
@@ -88,7 +97,7 @@ function collect(channel: ClientChannel, options: ExecOptions, running: Set<() =
     function stop() {
       if (isDone || grace) return;
       try {
-        sendKill(channel);
+        sendKill(channel, internals);
         channel.close();
       } catch {
         // the channel is already closing
@@ -120,15 +129,8 @@ function collect(channel: ClientChannel, options: ExecOptions, running: Set<() =
   });
 }
 
-type SignallableChannel = ClientChannel & {
-  outgoing?: { id: number; state: string };
-  _client?: { _protocol?: { signal(id: number, name: string): void } };
-};
-
 /** sshd kills the command's process group on a `signal` request, which frees the channel at once. */
-function sendKill(channel: ClientChannel): void {
-  if (channel.writable) return channel.signal('KILL');
-  // Channel.signal() is a no-op once stdin is ended, so go through ssh2's protocol object (ssh2 pinned at 1.17).
-  const { outgoing, _client: owner } = channel as SignallableChannel;
-  if (outgoing && outgoing.state !== 'closed') owner?._protocol?.signal(outgoing.id, 'KILL');
+function sendKill(channel: ClientChannel, internals: Ssh2Internals): void {
+  if (channel.writable) channel.signal('KILL');
+  else internals.signalAfterEof(channel, 'KILL'); // Channel.signal() is a no-op once stdin is ended
 }

@@ -6,6 +6,7 @@ import { verifyHostKey } from './host-key-check.js';
 import { createKnownHostsStore, type KnownHostsStore } from './known-hosts-file.js';
 import { socketError, timeoutError, type ConnectStage } from './ssh-errors.js';
 import { createSession } from './ssh-session.js';
+import { createSsh2Internals, keyWithSigner, noMoreAuthMethods, type Ssh2Internals } from './ssh2-internals.js';
 import {
   TransportError,
   type ConnectOptions,
@@ -24,8 +25,23 @@ interface SharedFiles {
   privateKey(file: string, passphrase: string | undefined): Promise<ParsedKey | string>;
 }
 
+/** What every connection of one transport shares. */
+interface Shared {
+  files: SharedFiles;
+  internals: Ssh2Internals;
+}
+
+export interface SshTransportOptions {
+  /** Diagnostics for developers, e.g. an ssh2 internal brine relies on is gone; default: stderr when DEBUG is set. */
+  debug?: (line: string) => void;
+}
+
+function debugToStderr(line: string): void {
+  if (process.env['DEBUG']) process.stderr.write(`brine: ${line}\n`);
+}
+
 /** The SSH transport: one ssh2 connection per host, host keys checked against known_hosts. */
-export function createSshTransport(): Transport {
+export function createSshTransport(options: SshTransportOptions = {}): Transport {
   const keysByFile = new Map<string, Promise<ParsedKey | string>>();
   const files: SharedFiles = {
     knownHosts: createKnownHostsStore(),
@@ -39,7 +55,8 @@ export function createSshTransport(): Transport {
       return loaded;
     },
   };
-  return { connect: (target, options) => connectHost(target, options, files) };
+  const shared: Shared = { files, internals: createSsh2Internals(options.debug ?? debugToStderr) };
+  return { connect: (target, connectOptions) => connectHost(target, connectOptions, shared) };
 }
 
 /** The parsed key, or a one-line reason it cannot be used. */
@@ -63,7 +80,7 @@ async function loadPrivateKey(file: string, passphrase: string | undefined): Pro
 
 /**
  * ssh2 signs with the key's PEM text, which OpenSSL 3 decodes again on every login (~0.5 ms of CPU);
- * sign with one KeyObject instead. Still a ParsedKey to ssh2 (its fields come through the prototype).
+ * sign with one KeyObject instead.
  */
 function withKeyObjectSigner(key: ParsedKey): ParsedKey {
   const pem = key.getPrivatePEM();
@@ -83,7 +100,7 @@ function withKeyObjectSigner(key: ParsedKey): ParsedKey {
       return err as Error;
     }
   };
-  return Object.create(key, { sign: { value: sign } }) as ParsedKey;
+  return keyWithSigner(key, sign);
 }
 
 /** Builds the auth methods in order: key file, agent, password (+ keyboard-interactive with it). */
@@ -135,7 +152,7 @@ function wireName(type: AuthenticationType): AuthenticationType {
   return type === 'agent' ? 'publickey' : type;
 }
 
-async function connectHost(target: HostTarget, options: ConnectOptions, files: SharedFiles): Promise<Session> {
+async function connectHost(target: HostTarget, options: ConnectOptions, { files, internals }: Shared): Promise<Session> {
   const { host, port } = target;
   const hostKeys = options.hostKeys;
   const knownHosts = hostKeys.mode === 'none' ? undefined : await files.knownHosts.load(hostKeys.knownHostsFile);
@@ -160,7 +177,7 @@ async function connectHost(target: HostTarget, options: ConnectOptions, files: S
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (!err) return resolve(createSession(client, target));
+      if (!err) return resolve(createSession(client, target, internals));
       client.destroy();
       reject(err);
     };
@@ -225,34 +242,15 @@ async function connectHost(target: HostTarget, options: ConnectOptions, files: S
             if (!tried.includes(name)) tried.push(name);
             return next(method);
           }
-          next(false as unknown as AuthenticationType);
+          noMoreAuthMethods(next);
         },
       });
-      declineHostKeysAnnouncement(client);
+      internals.declineHostKeysProof(client);
     } catch (err) {
       // ssh2 throws synchronously on bad options (an invalid port, say).
       finish(new TransportError('other', `ssh: ${host} port ${port}: ${(err as Error).message}`, { cause: err }));
     }
   });
-}
-
-type GlobalRequestHandler = (proto: { requestSuccess(): void }, name: string, wantReply: boolean, data: unknown) => void;
-
-/**
- * After login OpenSSH announces all its host keys (hostkeys-00@openssh.com) and ssh2 asks the server to
- * prove each one: a round trip and a signature per key on both sides (about a third of the client's
- * crypto per host), for keys brine never records. Accept the announcement and skip the proof, as
- * OpenSSH's own client does with UpdateHostKeys=no. Relies on ssh2 1.17 internals (version pinned);
- * if they change, ssh2's own handling stays in place.
- */
-function declineHostKeysAnnouncement(client: object): void {
-  const handlers = (client as { _protocol?: { _handlers?: { GLOBAL_REQUEST?: GlobalRequestHandler } } })._protocol?._handlers;
-  const original = handlers?.GLOBAL_REQUEST;
-  if (handlers === undefined || typeof original !== 'function') return;
-  handlers.GLOBAL_REQUEST = (proto, name, wantReply, data) => {
-    if (name !== 'hostkeys-00@openssh.com') return original(proto, name, wantReply, data);
-    if (wantReply) proto.requestSuccess();
-  };
 }
 
 /** getaddrinfo's codes in the words ssh prints. */

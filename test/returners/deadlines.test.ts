@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrineConfig } from '../../src/config/load.js';
 import { ExitCode } from '../../src/errors.js';
 import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cache.js';
 import { createReturner } from '../../src/returners/mysql.js';
-import { startForwarding } from '../../src/run/forwarding.js';
+import { startForwarding } from '../../src/delivery/forwarding.js';
 import { flush, type ReturnersRunnerContext } from '../../src/runners/returners.js';
 import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
 import { startHangServer } from '../helpers/hang-server.js';
@@ -61,7 +60,7 @@ describe('mysql that does not answer', () => {
     try {
       const opts = db.opts({}, hang.port);
       const warnings: string[] = [];
-      const forwarding = await startForwarding({ return: 'mysql' }, { opts } as unknown as BrineConfig, cache, (l) => warnings.push(l));
+      const forwarding = await startForwarding({ return: 'mysql' }, { opts }, cache, (l) => warnings.push(l));
       const jid = testJid();
       await cache.saveLoad({ load: jobLoad(jid), minions: ['h1'], startedAt: Date.now() }, forwarding.returnerNames);
       await cache.saveReturn(hostReturn(jid, 'h1'), forwarding.returnerNames);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cache.js';
-import { flushPending, startForwarder, type ForwarderOptions } from '../../src/returners/forward.js';
+import { flushPending, startForwarder, type ForwarderOptions } from '../../src/delivery/forward.js';
 import { createReturner, type MysqlReturner } from '../../src/returners/mysql.js';
 import { flush, pending, type ReturnersRunnerContext } from '../../src/runners/returners.js';
 import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';

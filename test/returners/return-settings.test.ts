@@ -8,7 +8,7 @@ import type { BrineConfig } from '../../src/config/load.js';
 import { ExitCode } from '../../src/errors.js';
 import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cache.js';
 import { V1 } from '../../src/jobcache/schema.js';
-import { startForwarding } from '../../src/run/forwarding.js';
+import { startForwarding } from '../../src/delivery/forwarding.js';
 import { flush, init, pending, type ReturnersRunnerContext } from '../../src/runners/returners.js';
 import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/mysql.js';
@@ -61,7 +61,7 @@ describe('queued returns keep the settings of the run that queued them', () => {
     const earlier = testJid();
     const settings = JSON.stringify({ return_kwargs: { db: other.db, user: other.user, pass: other.pass } });
     await cache.saveReturn(hostReturn(earlier, 'o1'), [{ queue: 'mysql', settings }]);
-    const run = await startForwarding({ return: 'mysql' }, { opts: main.opts() } as unknown as BrineConfig, cache, () => undefined);
+    const run = await startForwarding({ return: 'mysql' }, { opts: main.opts() }, cache, () => undefined);
     const jid = testJid();
     await cache.saveReturn(hostReturn(jid, 'd1'), run.returnerNames);
     run.notify();

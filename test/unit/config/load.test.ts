@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../src/config/defaults.js';
 import { loadConfig, type ConfigInput } from '../../../src/config/load.js';
 import { ConfigError, ExitCode, UsageError } from '../../../src/errors.js';
+import { keepJobsSeconds } from '../../../src/salt/retention.js';
 
 let root: string;
 let caseNo = 0;
@@ -125,6 +126,20 @@ describe('loadConfig: master file', () => {
     expect((await loadConfig(hours.input)).opts['keep_jobs_seconds']).toBe(7200);
     const both = await tree({ 'etc/master': 'keep_jobs: 2\nkeep_jobs_seconds: 60\n' });
     expect((await loadConfig(both.input)).opts['keep_jobs_seconds']).toBe(60);
+  });
+
+  it("resolves keep_jobs_seconds by salt's one rule, the one retention applies (keep_jobs wins over a default keep_jobs_seconds)", async () => {
+    const cases: [string, number][] = [
+      ['keep_jobs: 2\nkeep_jobs_seconds: 86400\n', 7200],
+      ['keep_jobs: 0\n', 0],
+      ['keep_jobs: 24\nkeep_jobs_seconds: 0\n', 0],
+      ['ssh_max_procs: 3\n', 86_400],
+    ];
+    for (const [master, seconds] of cases) {
+      const { opts } = await loadConfig((await tree({ 'etc/master': master })).input);
+      expect(opts['keep_jobs_seconds'], master).toBe(seconds);
+      expect(keepJobsSeconds(opts), master).toBe(seconds);
+    }
   });
 });
 

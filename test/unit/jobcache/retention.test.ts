@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { generateJid } from '../../../src/salt/jid.js';
 import { openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
-import { applyRetention, keepJobsSeconds, RUN_START_BATCH } from '../../../src/jobcache/retention.js';
+import { applyRetention, RUN_START_BATCH } from '../../../src/jobcache/retention.js';
+import { keepJobsSeconds } from '../../../src/salt/retention.js';
 
 const HOUR = 3_600_000;
 

@@ -4,8 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listReturners } from '../../../src/returners/registry.js';
-import { runLocal } from './run-local.js';
+import { getDoc, listFunctions, listModules } from '../../../src/modules/registry.js';
+import { createSysModule } from '../../../src/modules/sys.js';
+import { driverEntry, listReturners, RETURNERS } from '../../../src/returners/registry.js';
+import { fakeTarget, runLocal, TEST_JID } from './run-local.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -120,5 +122,13 @@ describe('sys', () => {
     const res = await runLocal('sys.list_returners');
     expect(res.return).toEqual([...listReturners()].sort());
     expect(res.command.command).toBe('cat');
+  });
+
+  it('sys.list_returners leaves out a returner whose driver is not installed', async () => {
+    const missing = driverEntry('brine-test-no-such-driver', () => Promise.reject(new Error('never loaded')));
+    const sys = createSysModule({ listModules, listFunctions, getDoc }, { ...RETURNERS, pgsql: missing });
+    const call = { fun: 'sys.list_returners', args: [], kwargs: {}, jid: TEST_JID, target: fakeTarget() };
+    const command = await sys.functions['list_returners']!.prepare(call);
+    expect(JSON.parse(String(command.stdin))).toEqual(['local_cache', 'mysql']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { json, pyJsonDumps } from '../../../src/output/json.js';
+import { json } from '../../../src/output/json.js';
+import { pyJsonDumps } from '../../../src/salt/json.js';
 import { hang, lines, PLAIN, stream, sysDoc } from './samples.js';
 
 describe('json outputter (salt samples, byte for byte)', () => {

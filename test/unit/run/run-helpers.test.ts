@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { funArgs, parseFunctionArgs, yamlifyArg } from '../../../src/run/args.js';
-import { jobExitCode } from '../../../src/run/exit-code.js';
-import { wrapForSudo } from '../../../src/run/host.js';
-import { verboseBanner } from '../../../src/run/output-sink.js';
+import { funArgs, parseFunctionArgs, yamlifyArg } from '../../../src/job/args.js';
+import { jobExitCode } from '../../../src/job/exit-code.js';
+import { wrapForSudo } from '../../../src/job/host.js';
+import { verboseBanner } from '../../../src/display/display.js';
 import { createProgress } from '../../../src/run/progress.js';
 import type { HostReturn } from '../../../src/core/job.js';
 import type { HostTarget } from '../../../src/transport/types.js';

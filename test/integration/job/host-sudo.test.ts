@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostReturn } from '../../../src/core/job.js';
 import { loadFunction } from '../../../src/modules/registry.js';
-import { runOnHost } from '../../../src/run/host.js';
+import { runOnHost } from '../../../src/job/host.js';
 import { localTransport } from '../../../src/transport/local.js';
 import { createSshTransport } from '../../../src/transport/ssh.js';
 import type { HostTarget } from '../../../src/transport/types.js';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
-import * as v from '../config/validate.js';
+import * as v from './validate.js';
 
-/** One flat-roster host under salt's own keys, validated. */
+/** One flat-roster host under salt's own keys, validated; also the shape of the master's `roster_defaults`, so config checks it on load. */
 export interface RosterEntry {
   host?: string;
   port?: number;
@@ -25,9 +25,6 @@ export interface RosterEntry {
   ssh_pre_flight?: string;
   ssh_pre_flight_args?: string | string[];
 }
-
-/** Roster id → entry, in file order. */
-export type Roster = ReadonlyMap<string, RosterEntry>;
 
 const connection: v.Check<'ssh' | 'local'> = (x) =>
   x === 'ssh' || x === 'local' ? { ok: true, value: x } : { ok: false, expected: "'ssh' or 'local'" };

@@ -4,7 +4,6 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createSshTransport } from '../../../src/transport/ssh.js';
-import { localTransport, transportFor } from '../../../src/transport/index.js';
 import type { ConnectOptions } from '../../../src/transport/types.js';
 import { startSshd, type SshdHarness } from '../../helpers/sshd.js';
 
@@ -58,14 +57,5 @@ describe('startSshd', () => {
     started.push(sshd);
     expect(await sudoRun(sshd, 'sudo -n id -u')).toMatchObject({ stdout: '0\n', exitCode: 0 });
     await sshd.stop();
-  });
-});
-
-describe('transportFor', () => {
-  it('picks the transport named by the target connection', () => {
-    const ssh = createSshTransport();
-    const base = { id: 'a', host: 'h', port: 22, user: 'u', sudo: false, tty: false, connectTimeoutSec: 1, identitiesOnly: false };
-    expect(transportFor({ ...base, connection: 'ssh' }, { ssh, local: localTransport })).toBe(ssh);
-    expect(transportFor({ ...base, connection: 'local' }, { ssh, local: localTransport })).toBe(localTransport);
   });
 });

@@ -8,8 +8,8 @@
 import { describeError } from '../errors.js';
 import type { DeliveryQueue, DeliveryRoute, PendingDelivery } from '../jobcache/types.js';
 import { DEFAULT_CALL_TIMEOUT_MS, deliverBatch, deliveryQueues, returnerOfQueue, EVENT_PREFIX } from './deliveries.js';
-import { failureScope } from './failure.js';
-import type { Returner } from './types.js';
+import { failureScope } from '../returners/failure.js';
+import type { Returner } from '../returners/types.js';
 
 export interface RetryPolicy {
   baseDelayMs: number;

@@ -3,7 +3,7 @@
  * '' for none) so that a later flush delivers the item where its run meant it to go.
  */
 import { ConfigError } from '../errors.js';
-import type { ReturnerOptionSources } from './options.js';
+import type { ReturnerOptionSources } from '../returners/options.js';
 
 export function settingsKey(sources: ReturnerOptionSources): string {
   const { returnConfig, returnKwargs } = sources;

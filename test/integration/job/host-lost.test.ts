@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostReturn } from '../../../src/core/job.js';
 import { loadFunction } from '../../../src/modules/registry.js';
-import { runOnHost, SSH_FAILED } from '../../../src/run/host.js';
+import { runOnHost, SSH_FAILED } from '../../../src/job/host.js';
 import { createSshTransport } from '../../../src/transport/ssh.js';
 import type { HostTarget } from '../../../src/transport/types.js';
 import { startSshd, type SshdHarness } from '../../helpers/sshd.js';

@@ -7,8 +7,8 @@ import { saltStamp } from '../salt/jid.js';
 import { describeError } from '../errors.js';
 import type { DeliveryTarget, PendingDelivery } from '../jobcache/types.js';
 import type { HostReturn, JobRecord } from '../core/job.js';
-import { failureScope, ReturnerError, withDeadline } from './failure.js';
-import type { Returner, SaltEvent } from './types.js';
+import { failureScope, ReturnerError } from '../returners/failure.js';
+import type { Returner, SaltEvent } from '../returners/types.js';
 
 /** Queue rows for event_return go under this name, so events are as durable as returns. */
 export const EVENT_PREFIX = 'event:';
@@ -121,4 +121,17 @@ export async function deliverBatch(
     }
   }
   return outcome;
+}
+
+/**
+ * Rejects with a transient ReturnerError once `ms` has passed: a server that accepts TCP and never
+ * answers defeats driver timeouts, and the run's documented wait must hold anyway.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ReturnerError('transient', `${what}: no answer within ${ms / 1000}s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

@@ -117,16 +117,3 @@ function fileSink(outFile: string, shouldAppend: boolean): OutputSink {
 function ioError(message: string, cause: unknown): BrineError {
   return new BrineError('EOUTFILE', message, { exitCode: ExitCode.IO, cause });
 }
-
-/** Colour is on for a terminal unless NO_COLOR or --no-color; --force-color wins. */
-export function shouldColor(flags: { forceColor: boolean; noColor: boolean }, sink: OutputSink, env: NodeJS.ProcessEnv): boolean {
-  if (flags.forceColor) return true;
-  if (flags.noColor || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
-  return sink.isTerminal;
-}
-
-/** salt's -v banner: the message, a dash line as long as it, then two empty lines. */
-export function verboseBanner(jid: string): string {
-  const message = `Executing job with jid ${jid}`;
-  return `${message}\n${'-'.repeat(message.length)}\n\n\n`;
-}

@@ -1,9 +1,8 @@
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import type { HostReturn } from '../core/job.js';
 
 /** The process exit code for a finished job: salt's 0/20, plus 130 when it was interrupted. */
 export function jobExitCode(
-  returns: ReadonlyMap<string, HostReturn>,
+  returns: ReadonlyMap<string, { retcode: number; success: boolean }>,
   targeted: number,
   wasInterrupted: boolean,
 ): ExitCodeValue {

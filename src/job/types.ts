@@ -1,0 +1,113 @@
+import type { HostReturn, JobLoad } from '../core/job.js';
+import type { CacheError, ExitCodeValue } from '../errors.js';
+import type { DeliveryTarget, JobCache } from '../jobcache/types.js';
+import type { ModuleFunction } from '../modules/types.js';
+import type { TransportSet } from '../transport/registry.js';
+import type { ConnectOptions, HostTarget } from '../transport/types.js';
+import type { ParsedArgs } from './args.js';
+
+/** What to run, on which hosts, and how to reach them. */
+export interface JobRequest {
+  tgt: string;
+  tgtType: string;
+  /**
+   * The hosts, as a list (the matched roster entries, in roster order) or as an async iterable that a
+   * queue or scheduler feeds: hosts are drawn only while fewer than `maxProcs` are in flight, and the
+   * job ends when the iterable does (or on abort).
+   *
+   * The load's `minions` (the `started` event and the cache row written before any host is contacted)
+   * is the list when it is one; for an iterable it is empty at the start, since nothing is known yet,
+   * and the job records every host it drew (`JobOutcome.minions`) in the cache when it ends.
+   */
+  targets: readonly HostTarget[] | AsyncIterable<HostTarget>;
+  fun: string;
+  /** The CLI arguments as typed (salt's load `arg`). */
+  argv: readonly string[];
+  parsed: ParsedArgs;
+  fn: ModuleFunction;
+  /** Use this jid (validated, must be new) instead of generating one. */
+  jid?: string;
+  maxProcs: number;
+  commandTimeoutSec: number;
+  /** Bytes kept per host per stream (`ssh_max_output_bytes`); the transport's default when absent. */
+  maxOutputBytes?: number;
+  connect: ConnectOptions;
+  /** Returners that get the load and every return through the cache's durable delivery queue. */
+  forwardTo?: readonly DeliveryTarget[];
+  metadata?: Record<string, unknown>;
+}
+
+/** What a job runs with, built by its caller: nothing here is global. */
+export interface JobContext {
+  cache: JobCache;
+  /** The transport for each roster `connection` name (`createTransports()` from the registry). */
+  transports: TransportSet;
+  now: () => Date;
+  /** The OS user running brine (salt's load `user`). */
+  user: string;
+  /** The process running the job (for `jobs.active`). */
+  pid: number;
+}
+
+/** The jid is reserved and the load is committed; no host has been contacted yet. */
+export interface JobStarted {
+  type: 'started';
+  jid: string;
+  load: JobLoad;
+  /** The hosts known at the start (see `JobRequest.targets`). */
+  minions: string[];
+}
+
+/**
+ * One host's return, committed to the job cache (with its queued deliveries) before this event is
+ * emitted. `isCommitted` is false only when the commit failed (a full disk, a lock held past its
+ * timeout): the return is still reported, and the outcome's `uncommitted` and `cacheError` name it.
+ */
+export interface HostReturned {
+  type: 'returned';
+  jid: string;
+  ret: HostReturn;
+  isCommitted: boolean;
+}
+
+/** The job's end is recorded (or could not be: see `JobOutcome.cacheError`). Always the last event. */
+export interface JobFinished {
+  type: 'finished';
+  outcome: JobOutcome;
+}
+
+export type JobEvent = JobStarted | HostReturned | JobFinished;
+
+/** Each host's status, not its return value: a long queue-fed job must not hold every return in memory. */
+export interface ReturnStatus {
+  retcode: number;
+  success: boolean;
+}
+
+export interface JobOutcome {
+  jid: string;
+  /** Every host the job drew, in the order drawn. */
+  minions: string[];
+  /** The hosts that returned (a host cut off by an abort did not). The values are in the cache and the `returned` events. */
+  returns: ReadonlyMap<string, ReturnStatus>;
+  /** salt's 0/20, or 130 when interrupted. */
+  exitCode: ExitCodeValue;
+  /** The job was aborted: hosts without a return did not finish, and the cache marks the job interrupted. */
+  wasInterrupted: boolean;
+  /** Hosts whose return could not be committed, in arrival order. */
+  uncommitted: string[];
+  /** Set when a return or the job's end could not be committed; its message names the hosts. */
+  cacheError?: CacheError;
+}
+
+/**
+ * Callbacks on the job's events. A hook may return a promise: the host's slot (one of `maxProcs`)
+ * stays taken until it settles, which is how a slow consumer slows the job instead of piling up
+ * returns. A hook that throws does not stop the job: every host still runs and is committed, and
+ * `runJob` rejects with the first such error once the job has ended.
+ */
+export interface JobHooks {
+  onStarted?(event: JobStarted): void | Promise<void>;
+  onReturned?(event: HostReturned): void | Promise<void>;
+  onFinished?(event: JobFinished): void | Promise<void>;
+}

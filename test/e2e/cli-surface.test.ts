@@ -1,0 +1,23 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { listOutputters } from '../../src/output/registry.js';
+import { makeConfigDir, runCli } from '../helpers/cli.js';
+
+const cfg = makeConfigDir();
+afterAll(() => cfg.cleanup());
+
+describe('the flag surface both commands share', () => {
+  it.each(['salt-ssh', 'salt-run'] as const)('%s --help lists every registered outputter for --out', async (bin) => {
+    const res = await runCli(bin, ['--help']);
+    expect(res.code).toBe(0);
+    const help = res.stdout.replace(/\s+/g, ' ');
+    // Only --out's help says "Outputter:"; oclif may underline `<value>`, so the flag name is not matched.
+    const out = /Outputter: ([^.]*)\./.exec(help)?.[1] ?? '';
+    for (const name of listOutputters()) expect(out, name).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('salt-ssh picks the target type with the tested targetTypeFromFlags: two types are one usage error', async () => {
+    const res = await runCli('salt-ssh', ['-c', cfg.dir, '-E', '-L', 'web1', 'test.ping']);
+    expect(res.code).toBe(64);
+    expect(res.stderr).toBe('salt-ssh: error: only one target type may be given (got -E/--pcre, -L/--list)\n');
+  });
+});
