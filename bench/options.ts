@@ -1,6 +1,6 @@
 /** The bench's knobs, from the environment, so a quick run is one line: BENCH_SIZES=10,100 BENCH_BIG=0 npm run bench */
 
-export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live'] as const;
+export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live', 'drift'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -23,7 +23,10 @@ export interface BenchOptions {
   returns: number;
   /** The live run with and without `--return mysql`: hosts (0 skips it), and how they are reached. */
   liveHosts: number;
-  liveTransport: 'fake' | 'local';
+  /** Hosts of the audit `jobs.diff` and `--changes` compare in the BENCH_JOBS cache (bench/drift.ts); 0 skips it. */
+  driftHosts: number;
+  /** Both by default: the local transport is the figure the target is judged on; fake shows brine's bare per-return cost. */
+  liveTransports: Array<'fake' | 'local'>;
 }
 
 function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
@@ -38,10 +41,12 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return list(env, name, [fallback])[0] ?? 0;
 }
 
-function liveTransport(env: NodeJS.ProcessEnv): 'fake' | 'local' {
-  const raw = env['BENCH_LIVE_TRANSPORT'] ?? 'fake';
-  if (raw !== 'fake' && raw !== 'local') throw new Error(`BENCH_LIVE_TRANSPORT: expected fake or local, got '${raw}'`);
-  return raw;
+function liveTransports(env: NodeJS.ProcessEnv): Array<'fake' | 'local'> {
+  const raw = (env['BENCH_LIVE_TRANSPORT'] ?? 'local,fake').split(',').map((s) => s.trim());
+  for (const name of raw) {
+    if (name !== 'fake' && name !== 'local') throw new Error(`BENCH_LIVE_TRANSPORT: expected fake and/or local, got '${name}'`);
+  }
+  return raw as Array<'fake' | 'local'>;
 }
 
 export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
@@ -64,6 +69,7 @@ export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
     repeat: num(env, 'BENCH_REPEAT', 5),
     returns: num(env, 'BENCH_RETURNS', 10_000),
     liveHosts: num(env, 'BENCH_LIVE_HOSTS', 3000),
-    liveTransport: liveTransport(env),
+    liveTransports: liveTransports(env),
+    driftHosts: num(env, 'BENCH_DRIFT_HOSTS', 5000),
   };
 }

@@ -11,6 +11,7 @@ import { DEFAULTS } from '../src/config/defaults.js';
 import { hasPssh, PSSH_DEFAULT_PAR, runBrine, runPssh, WORKLOADS, type RunResult } from './fanout.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { benchHugeOutput, hugeOutputLine, type HugeOutputResult } from './huge-output.js';
+import { benchDrift, driftTable, type DriftResult } from './drift.js';
 import { benchJobCache, type JobCacheResult } from './jobcache.js';
 import { benchLiveRun, liveRunTable, type LiveRunResult } from './live-run.js';
 import { round } from './measure.js';
@@ -33,7 +34,8 @@ interface Results {
   huge?: HugeOutputResult;
   jobcache?: JobCacheResult;
   returners?: ForwardingResult;
-  live?: LiveRunResult;
+  drift?: DriftResult;
+  live?: LiveRunResult[];
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -134,8 +136,17 @@ async function main(): Promise<void> {
   }
   if (options.sections.has('live') && options.liveHosts > 0) {
     section(results, `live run: test.ping × ${options.liveHosts} with and without --return mysql`);
-    results.live = await benchLiveRun({ hosts: options.liveHosts, repeat: 3, transport: options.liveTransport });
-    process.stdout.write(`${liveRunTable(results.live)}\n`);
+    results.live = [];
+    for (const transport of options.liveTransports) {
+      const live = await benchLiveRun({ hosts: options.liveHosts, repeat: 3, transport });
+      results.live.push(live);
+      process.stdout.write(`${liveRunTable(live)}\n`);
+    }
+  }
+  if (options.sections.has('drift') && options.driftHosts > 0 && options.jobs > 0) {
+    section(results, `drift: jobs.diff and --changes over ${options.driftHosts} hosts in a ${options.jobs}-job cache`);
+    results.drift = await benchDrift({ jobs: options.jobs, hosts: options.driftHosts, repeat: options.repeat });
+    process.stdout.write(`${driftTable(results.drift)}\n`);
   }
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

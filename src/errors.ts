@@ -7,7 +7,9 @@ export const ExitCode = {
   OK: 0,
   /** An unexpected internal failure (a bug): the message says what failed. */
   GENERIC: 1,
-  /** salt's EX_AGGREGATE: at least one host failed, was unreachable or timed out. */
+  /** `salt-run jobs.diff`: some host's return changed (or it is new, missing, newly failing or recovered) since the other job. */
+  CHANGED: 3,
+  /** salt's EX_AGGREGATE: a command ran and failed (or outlived --timeout) on at least one host; also a mixed run where other hosts were unreachable. */
   AGGREGATE: 20,
   /** Bad flags or arguments (salt's EX_USAGE). */
   USAGE: 64,
@@ -15,17 +17,41 @@ export const ExitCode = {
   NO_INPUT: 66,
   /** No roster entry matched the target (salt exits 0, which hides typos in cron audits). */
   NO_HOST: 68,
+  /** sysexits' EX_UNAVAILABLE: some hosts could not be reached or SSH failed under them (retcode 255), and no command failed. */
+  UNAVAILABLE: 69,
   /** The job cache or another local file could not be read or written. */
   IO: 74,
-  /** Returns are waiting for delivery to a returner (`salt-run returners.pending`). */
+  /**
+   * Try again later: returns are waiting for delivery (`salt-run returners.pending`/`flush`), or, for
+   * salt-ssh `--lock`, the same audit is still running and this run was skipped. Never both from one command.
+   */
   TEMP_FAIL: 75,
   /** A bad roster, config or Saltfile (salt exits 0). */
   CONFIG: 78,
+  /** `--deadline`/`ssh_run_deadline` passed: the unfinished hosts are returned as timed out (GNU timeout's code). */
+  DEADLINE: 124,
   /** Interrupted by SIGINT/SIGTERM; what had arrived is printed and kept. */
   INTERRUPTED: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** One line per code for `--help`'s EXIT CODES; a code without its line does not compile. */
+export const EXIT_CODE_HELP: Readonly<Record<keyof typeof ExitCode, string>> = Object.freeze({
+  OK: 'every targeted host returned retcode 0',
+  GENERIC: 'internal error (a bug); the stack with DEBUG=1',
+  CHANGED: "salt-run jobs.diff: a host's return changed since the other job",
+  AGGREGATE: "a command failed or timed out on a host (salt's EX_AGGREGATE)",
+  USAGE: 'bad flag, argument, function or outputter',
+  NO_INPUT: 'jid not in the job cache',
+  NO_HOST: 'no roster entry matched the target',
+  UNAVAILABLE: 'hosts could not be reached (SSH failed) and no command failed',
+  IO: 'the job cache, --out-file, --log-file or stdout could not be read or written',
+  TEMP_FAIL: 'returns wait for delivery (returners.pending), or --lock: the same audit still runs',
+  CONFIG: 'bad roster, master config or Saltfile',
+  DEADLINE: '--deadline passed: unfinished hosts timed out',
+  INTERRUPTED: 'interrupted (SIGINT/SIGTERM, or Ctrl-C at the --askpass prompt)',
+});
 
 export interface BrineErrorOptions {
   exitCode?: ExitCodeValue;
@@ -66,6 +92,13 @@ export class NoMatchError extends BrineError {
 export class JidNotFoundError extends BrineError {
   constructor(jid: string) {
     super('ENOJID', `jid ${jid} is not in the job cache`, { exitCode: ExitCode.NO_INPUT });
+  }
+}
+
+/** salt-ssh `--lock`: the same audit is still running; this run did nothing. */
+export class AuditRunningError extends BrineError {
+  constructor(message: string) {
+    super('ERUNNING', message, { exitCode: ExitCode.TEMP_FAIL });
   }
 }
 

@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { clip } from '../config/validate.js';
 import { BrineError, ExitCode, describeError } from '../errors.js';
 import { listOutputters } from '../output/registry.js';
+import { completionScript, type CompletableFlag } from './completion.js';
 
 const DEFAULT_OUTPUTTER = 'nested';
 
@@ -24,7 +25,10 @@ export const commonFlags = {
   'out-file-append': Flags.boolean({ aliases: ['output-file-append'], description: 'Append to --out-file.' }),
   'no-color': Flags.boolean({ description: 'Never colour the output (also NO_COLOR=1).' }),
   'force-color': Flags.boolean({ description: 'Colour the output even when it is not a terminal.' }),
-  'log-level': Flags.string({ char: 'l', description: 'Accepted for salt compatibility.' }),
+  'log-level': Flags.string({ char: 'l', description: 'Log on stderr at: quiet, critical, error, warning (default), info, debug (connect, host key, auth, exec per host), trace, garbage, all.' }),
+  'log-file': Flags.string({ description: 'Also append log lines to this file (timestamped, with the pid), as salt-ssh --log-file.' }),
+  'log-file-level': Flags.string({ description: 'Level for --log-file (default: the -l level).' }),
+  completion: Flags.string({ description: 'Print a shell completion script (bash or zsh) and exit: source <(salt-ssh --completion bash).' }),
   help: Flags.help({ char: 'h' }),
   version: Flags.version(),
 };
@@ -45,6 +49,12 @@ export abstract class BrineCommand extends Command {
       return this.fail(joinParseError(err.message), ExitCode.USAGE);
     }
     return this.fail(describeError(err), ExitCode.GENERIC);
+  }
+
+  /** `--completion bash|zsh`: the script on stdout, exit 0. */
+  protected printCompletion(shell: string, flags: Readonly<Record<string, CompletableFlag>>, words: readonly string[]): number {
+    process.stdout.write(completionScript(shell, this.binName, flags, words));
+    return ExitCode.OK;
   }
 
   private fail(message: string, code: number): never {

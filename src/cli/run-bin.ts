@@ -13,7 +13,8 @@ export async function runBin(bin: 'salt-ssh' | 'salt-run', target: string): Prom
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     oclif: Record<string, unknown>;
   };
-  pjson.oclif = { ...pjson.oclif, bin, commands: { strategy: 'single', target } };
+  // The help class comes from the same bundle, so --help needs no separate file.
+  pjson.oclif = { ...pjson.oclif, bin, commands: { strategy: 'single', target }, helpClass: { target, identifier: 'BrineHelp' } };
   const result = await execute({ loadOptions: { root, pjson: pjson as never } });
   // The command returns its exit code; exiting here ends lingering sockets (e.g. a returner pool) too,
   // once a pipe reader has everything written so far (pipe writes can still be queued).

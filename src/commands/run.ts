@@ -1,10 +1,12 @@
 import { Args } from '@oclif/core';
 import { BrineCommand, commonFlags, definedOnly, outputOptions } from '../cli/flags.js';
 import { saltRun } from '../run/salt-run.js';
+import { openCommandLogger } from '../cli/logging.js';
+import { listRunners } from '../runners/registry.js';
 
 export default class SaltRun extends BrineCommand {
   protected readonly binName = 'salt-run';
-  static override description = 'Read back the job cache and manage returners: jobs.lookup_jid, jobs.list_jobs, returners.flush…';
+  static override summary = 'Read back the job cache and manage returners: jobs.lookup_jid, jobs.list_jobs, returners.flush…';
   static override usage = '<function> [arguments] [key=value...] [options]';
   static override strict = false;
   static override examples = [
@@ -20,6 +22,8 @@ export default class SaltRun extends BrineCommand {
 
   async run(): Promise<number> {
     const { args, argv, flags } = await this.parse(SaltRun);
+    if (flags.completion !== undefined) return this.printCompletion(flags.completion, SaltRun.flags, listRunners());
+    const log = openCommandLogger(flags, process.stderr);
     return saltRun(
       {
         ...(args.function === undefined ? {} : { fun: args.function }),
@@ -27,7 +31,7 @@ export default class SaltRun extends BrineCommand {
         ...definedOnly({ configDir: flags['config-dir'], saltfile: flags.saltfile }),
         ...outputOptions(flags),
       },
-      { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
-    );
+      { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), log },
+    ).finally(() => log.close());
   }
 }

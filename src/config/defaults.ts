@@ -35,6 +35,9 @@ export const DEFAULTS = Object.freeze({
    */
   maxTimeoutSec: 2_073_600,
   sshMaxProcs: 25,
+  /** OpenSSH client config read for SSH hosts, in this order; `ssh_config_file`/`--ssh-config-file` replaces both (`none`: no file), as `ssh -F` does. */
+  userSshConfig: '~/.ssh/config',
+  systemSshConfig: '/etc/ssh/ssh_config',
   keepJobsSeconds: 86400,
   /** Merged under the master file: salt's keys and brine's values. */
   masterOpts: Object.freeze({

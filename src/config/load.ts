@@ -29,8 +29,10 @@ export interface BrineConfig {
   masterFile?: string;
   /** brine defaults < master < master.d/*.conf < Saltfile, under salt's keys. */
   opts: MasterOptions;
-  /** Chosen by the documented lookup order; it may not exist (loadRoster reports that). */
+  /** Chosen by the documented lookup order; it may not exist (see missingRosterMessage). */
   rosterFile: string;
+  /** Where rosterFile came from: the setting that named it, or the fallback files looked for, in order. */
+  rosterSource: RosterSource;
   cachedir: string;
   /** The Saltfile's `salt-ssh:` values, keyed by option dest, for flags the command resolves itself. */
   saltfileValues: Record<string, unknown>;
@@ -52,14 +54,41 @@ function chooseConfigDir(input: ConfigInput, saltfileValues: Record<string, unkn
   return expandPath(dir, input);
 }
 
+export type RosterSource = { namedBy: string } | { lookedFor: string[] };
+
 /** `--roster-file` > Saltfile > config > `<config_dir>/roster` > `./roster.yaml` > `/etc/salt/roster`. */
-async function chooseRosterFile(input: ConfigInput, configDir: string, opts: MasterOptions, sf: Record<string, unknown>) {
-  const named = nonEmpty(input.rosterFile) ?? nonEmpty(sf['roster_file']) ?? nonEmpty(opts['roster_file']);
-  if (named !== undefined) return expandPath(named, input);
-  for (const candidate of [join(configDir, 'roster'), join(input.cwd, DEFAULTS.localRosterFile)]) {
-    if (await isFile(candidate)) return candidate;
+async function chooseRosterFile(
+  input: ConfigInput,
+  configDir: string,
+  opts: MasterOptions,
+  sf: Record<string, unknown>,
+  sources: { saltfile?: string; masterFile?: string },
+): Promise<{ file: string; source: RosterSource }> {
+  const named: Array<[string | undefined, string]> = [
+    [nonEmpty(input.rosterFile), '--roster-file'],
+    [nonEmpty(sf['roster_file']), `roster_file in ${sources.saltfile ?? 'the Saltfile'}`],
+    [nonEmpty(opts['roster_file']), `roster_file in ${sources.masterFile ?? join(configDir, DEFAULTS.masterFile)}`],
+  ];
+  for (const [value, namedBy] of named) {
+    if (value !== undefined) return { file: expandPath(value, input), source: { namedBy } };
   }
-  return input.systemRosterFile ?? DEFAULTS.systemRosterFile;
+  const candidates = [join(configDir, 'roster'), join(input.cwd, DEFAULTS.localRosterFile)];
+  for (const candidate of candidates) {
+    if (await isFile(candidate)) return { file: candidate, source: { namedBy: 'the default lookup' } };
+  }
+  const last = input.systemRosterFile ?? DEFAULTS.systemRosterFile;
+  return { file: last, source: { lookedFor: [...candidates, last] } };
+}
+
+/** A missing roster, with where brine looked and how to point it elsewhere. */
+export function missingRosterMessage(config: Pick<BrineConfig, 'rosterFile' | 'rosterSource'>): string {
+  const source = config.rosterSource;
+  if ('namedBy' in source) return `roster file ${config.rosterFile} not found (named by ${source.namedBy})`;
+  const unique = [...new Set(source.lookedFor)];
+  return (
+    `no roster file: looked for ${unique.join(', ')}; ` +
+    'pass --roster-file FILE, or set roster_file in the Saltfile or master config'
+  );
 }
 
 /** Config `cachedir` > the system dir when root and writable > `$XDG_CACHE_HOME/brine` or `~/.cache/brine`. */
@@ -81,10 +110,15 @@ export async function loadConfig(input: ConfigInput): Promise<BrineConfig> {
   const merged = { ...DEFAULTS.masterOpts, ...master.opts, ...sf };
   // Resolved once here so every reader of keep_jobs_seconds sees what the deprecated keep_jobs asked for.
   const opts: MasterOptions = Object.freeze({ ...merged, keep_jobs_seconds: keepJobsSeconds(merged) });
+  const roster = await chooseRosterFile(input, configDir, opts, sf, {
+    ...(saltfile.file === undefined ? {} : { saltfile: saltfile.file }),
+    ...(master.masterFile === undefined ? {} : { masterFile: master.masterFile }),
+  });
   const config: BrineConfig = {
     configDir,
     opts,
-    rosterFile: await chooseRosterFile(input, configDir, opts, sf),
+    rosterFile: roster.file,
+    rosterSource: roster.source,
     cachedir: await chooseCachedir(input, opts),
     saltfileValues: sf,
   };

@@ -21,6 +21,7 @@ const CHECKS: Readonly<Record<string, v.Check<unknown>>> = {
   ssh_wipe: v.boolean,
   ssh_log_file: v.string,
   ssh_known_hosts_file: v.string,
+  ssh_config_file: v.string,
   roster_defaults: v.mapping,
   nodegroups: v.mapping,
   ssh_list_nodegroups: v.mapping,
@@ -30,6 +31,11 @@ const CHECKS: Readonly<Record<string, v.Check<unknown>>> = {
   master_job_cache: v.string,
   ext_job_cache: v.string,
 };
+
+/** Whether brine reads this master/Saltfile key. */
+export function isOptionKey(key: string): boolean {
+  return Object.hasOwn(CHECKS, key);
+}
 
 /** Type-checks the known keys of one source (`where` = its file); throws a one-line ConfigError. */
 export function checkOptions(opts: Readonly<Record<string, unknown>>, where: string): void {
@@ -59,6 +65,26 @@ const FLAG_DESTS: Readonly<Record<string, string>> = {
   out: 'output',
   'rand-thin-dir': 'rand_thin_dir',
   'pre-flight': 'ssh_run_pre_flight',
+  'key-deploy': 'ssh_key_deploy',
+  'log-level': 'log_level',
+  'log-file-level': 'log_level_logfile',
+  'out-indent': 'output_indent',
+  'output-indent': 'output_indent',
+  'out-file': 'output_file',
+  'output-file': 'output_file',
+  'out-file-append': 'output_file_append',
+  'output-file-append': 'output_file_append',
+  'regen-thin': 'regen_thin',
+  thin: 'regen_thin',
+  askpass: 'ssh_askpass',
+  hosts: 'list_hosts',
+  'update-roster': 'ssh_update_roster',
+  'scan-ports': 'ssh_scan_ports',
+  'scan-timeout': 'ssh_scan_timeout',
+  'remote-port-forwards': 'ssh_remote_port_forwards',
+  'thin-extra-modules': 'thin_extra_mods',
+  'min-extra-modules': 'min_extra_mods',
+  'ssh-option': 'ssh_options',
 };
 
 /** Saltfile keys are option dests (`roster_file`); brine also accepts flag spellings (`roster-file`, `max-procs`, `user`). */

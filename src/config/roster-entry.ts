@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import * as v from './validate.js';
+import { parseSshOption } from './ssh-options.js';
 
 /** One flat-roster host under salt's own keys, validated; also the shape of the master's `roster_defaults`, so config checks it on load. */
 export interface RosterEntry {
@@ -17,14 +18,28 @@ export interface RosterEntry {
   minion_opts?: Record<string, unknown>;
   connection?: 'ssh' | 'local';
   identities_only?: boolean;
-  /** Accepted for salt compatibility; brine deploys no thin, so these are unused. */
+  /** salt's thin directory: brine deploys no thin, so it is accepted with a one-time note (THIN_ONLY_KEYS). */
   thin_dir?: string;
-  cmd_umask?: string | number;
+  /** umask for the command, octal (`0077` as YAML 1.1 reads it, or `'077'`); normalised to `0077`. */
+  cmd_umask?: string;
+  /** PATH for the command, e.g. `$PATH:/usr/local/bin` (expanded by the host's shell, as salt's shim does). */
   set_path?: string;
   ssh_options?: string[];
+  /** A local script uploaded and run before the command; a failing one fails the host (salt's pre-flight). */
   ssh_pre_flight?: string;
   ssh_pre_flight_args?: string | string[];
 }
+
+/** The roster keys that only configure salt's thin, which brine does not deploy. */
+export const THIN_ONLY_KEYS: readonly string[] = ['thin_dir'];
+
+/** An octal umask: YAML 1.1 reads `0077` as the int 63, a string is read as octal digits. */
+const umask: v.Check<string> = (x) => {
+  const value = typeof x === 'number' ? x : typeof x === 'string' && /^(?:0o)?[0-7]{1,4}$/.test(x) ? parseInt(x.replace(/^0o/, ''), 8) : NaN;
+  return Number.isInteger(value) && value >= 0 && value <= 0o777
+    ? { ok: true, value: `0${value.toString(8).padStart(3, '0')}` }
+    : { ok: false, expected: "an octal umask such as 0077 or '022'" };
+};
 
 const connection: v.Check<'ssh' | 'local'> = (x) =>
   x === 'ssh' || x === 'local' ? { ok: true, value: x } : { ok: false, expected: "'ssh' or 'local'" };
@@ -45,7 +60,7 @@ const FIELDS: { readonly [K in keyof RosterEntry]-?: v.Check<NonNullable<RosterE
   connection,
   identities_only: v.boolean,
   thin_dir: v.string,
-  cmd_umask: v.stringOrNumber,
+  cmd_umask: umask,
   set_path: v.string,
   ssh_options: v.stringList,
   ssh_pre_flight: v.string,
@@ -77,5 +92,7 @@ export function validateEntry(raw: unknown, where: string): RosterEntry {
     }
     entry[key] = res.value;
   }
+  // Checked here so an option brine cannot honour fails the run before any host is contacted.
+  for (const option of (entry['ssh_options'] as string[] | undefined) ?? []) parseSshOption(option, `${where}: ssh_options`);
   return entry;
 }

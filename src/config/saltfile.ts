@@ -2,9 +2,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
-import { checkOptions, saltfileKeyToDest } from './options.js';
+import { checkOptions, isOptionKey, saltfileKeyToDest } from './options.js';
+import { SALTFILE_FLAG_CHECKS, SALTFILE_MASTER_KEYS, SALTFILE_REFUSED, SALTFILE_THIN_KEYS } from './saltfile-keys.js';
 import { expandPath } from './paths.js';
-import { describeValue, isMapping } from './validate.js';
+import { clip, describeValue, isMapping, readOption } from './validate.js';
 import { parseYaml, readOptionalFile } from './yaml-file.js';
 
 export interface SaltfileInput {
@@ -53,11 +54,34 @@ export function parseSaltfile(text: string, file: string): Record<string, unknow
   if (!isMapping(section)) {
     throw new ConfigError(`${file}: key 'salt-ssh' must be a mapping (got ${describeValue(section)})`);
   }
-  // No prototype: a `__proto__` key stays a key (and is passed through like any unknown option).
+  // No prototype: a `__proto__` key stays a key (and is refused like any unknown one).
   const values = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(section)) values[saltfileKeyToDest(key)] = value;
   checkOptions(values, file);
+  checkSaltfileKeys(values, file);
   return values;
+}
+
+/** Each key is honoured, noted (thin keys) or refused in one line; an unknown key is an error, never ignored. */
+function checkSaltfileKeys(values: Readonly<Record<string, unknown>>, file: string): void {
+  for (const key of Object.keys(values)) {
+    if (Object.hasOwn(SALTFILE_REFUSED, key)) {
+      if (key === 'roster' && values[key] === 'flat') continue;
+      throw new ConfigError(`${file}: key '${key}' is not supported: ${SALTFILE_REFUSED[key] ?? ''}`);
+    }
+    const check = Object.hasOwn(SALTFILE_FLAG_CHECKS, key) ? SALTFILE_FLAG_CHECKS[key] : undefined;
+    if (check !== undefined) {
+      readOption(values, key, check, file);
+      continue;
+    }
+    // returner options (`mysql.host`, `alternative.mysql.db`) are read by their returner
+    const isKnown = isOptionKey(key) || SALTFILE_THIN_KEYS.includes(key) || SALTFILE_MASTER_KEYS.includes(key) || /^[\w-]+\.[\w.-]+$/.test(key);
+    if (!isKnown) {
+      throw new ConfigError(
+        `${file}: unknown key '${clip(key)}' in salt-ssh: (keys are salt-ssh option dests such as ssh_max_procs, roster_file, output, static; see README "Saltfile")`,
+      );
+    }
+  }
 }
 
 /** Finds and reads the Saltfile: `--saltfile` > `$SALT_SALTFILE` > `./Saltfile` > `~/.salt/Saltfile`. */

@@ -5,7 +5,8 @@ export interface JobLoad {
   jid: string;
   fun: string;
   arg: unknown[];
-  tgt: string;
+  /** A list for tgt_type `list` (salt's `-L`), else the target text. */
+  tgt: string | string[];
   tgt_type: string;
   user: string;
   metadata?: Record<string, unknown>;
@@ -41,4 +42,6 @@ export interface JobRecord {
   pid?: number;
   /** The run was stopped by SIGINT/SIGTERM; the hosts without a return did not finish. */
   interrupted?: boolean;
+  /** The run's `--deadline` passed; the hosts that did not finish have a timed-out return (retcode 124). */
+  deadlinePassed?: boolean;
 }

@@ -38,7 +38,8 @@ export function openDisplay(flags: OutputFlags, io: DisplayIo, options: { isDefe
   const color = shouldColor(flags, sink.isTerminal, io.env);
   const indent = flags.outIndent ?? 4;
   const outputter = (fallback = 'nested') => getOutputter(flags.out ?? fallback);
-  const render = (data: Record<string, unknown>, fallback?: string) => outputter(fallback)(data, { color, indent });
+  const requested = flags.outIndent === undefined ? {} : { requestedIndent: flags.outIndent };
+  const render = (data: Record<string, unknown>, fallback?: string) => outputter(fallback)(data, { color, indent, ...requested });
   return {
     outputter,
     render,
@@ -56,10 +57,18 @@ export function openDisplay(flags: OutputFlags, io: DisplayIo, options: { isDefe
   };
 }
 
-/** Colour is on for a terminal unless NO_COLOR or --no-color; --force-color wins. */
+/**
+ * The flags first (--force-color, --no-color), then the environment as Node reads it: FORCE_COLOR
+ * (`0`/`false` turn colour off) over NO_COLOR over TERM=dumb; otherwise colour on a terminal.
+ * An empty variable counts as unset.
+ */
 export function shouldColor(flags: { forceColor: boolean; noColor: boolean }, isTerminal: boolean, env: NodeJS.ProcessEnv): boolean {
   if (flags.forceColor) return true;
-  if (flags.noColor || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  if (flags.noColor) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
   return isTerminal;
 }
 

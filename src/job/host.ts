@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { saltStamp } from '../salt/jid.js';
 import type { HostReturn } from '../core/job.js';
+import type { Logger } from '../core/log.js';
+import { clip } from '../config/validate.js';
 import type { FunctionCall, ModuleFunction, RemoteCommand } from '../modules/types.js';
 import { shellQuote } from '../modules/shell.js';
 import {
@@ -13,9 +15,13 @@ import {
   type Transport,
   type TransportFailure,
 } from '../transport/types.js';
+import { SSH_FAILED } from './exit-code.js';
+import { withCommandEnv } from './command-env.js';
+import { connectHost } from './key-deploy.js';
+import { runPreFlight } from './pre-flight.js';
 
-/** retcode of a host that SSH itself could not reach or run on (salt-ssh's). */
-export const SSH_FAILED = 255;
+export { SSH_FAILED };
+
 /** retcode of a host whose command outlived --timeout (GNU timeout's). */
 export const COMMAND_TIMED_OUT = 124;
 
@@ -44,13 +50,15 @@ export interface HostRun {
   maxOutputBytes?: number;
   now: () => Date;
   signal: AbortSignal;
+  /** `-l debug`: the command (never stdin, where a sudo password goes) and its exit. */
+  log?: Logger;
 }
 
 /** Runs one function on one host. Never throws: a failed host is a return with its `_error`. */
 export async function runOnHost(run: HostRun): Promise<HostReturn> {
   let session: Session;
   try {
-    session = await run.transport.connect(run.target, { ...run.connect, signal: run.signal });
+    session = await connectHost(run.transport, run.target, { ...run.connect, signal: run.signal });
   } catch (err) {
     const reason = err instanceof TransportError ? err.reason : 'other';
     const message = err instanceof Error ? err.message : String(err);
@@ -61,7 +69,15 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
     const timeoutSec = command.timeoutSec ?? run.commandTimeoutSec;
     // The local transport has no pty, so sudo there reads the password from stdin as without tty.
     const pty = run.target.tty && run.target.connection !== 'local';
-    const wrapped = wrapForSudo(command.command, command.stdin, run.target, { pty });
+    const preFlight = run.target.command?.preFlight;
+    if (preFlight?.content !== undefined) {
+      const failed = await runPreFlight(session, { ...preFlight, content: preFlight.content }, { timeoutMs: timeoutSec * 1000, signal: run.signal });
+      if (failed !== undefined) return errorReturn(run, failed.error, failed.result.stderr, failed.result.exitCode ?? SSH_FAILED, failed.result.stdout);
+    }
+    const wrapped = wrapForSudo(withCommandEnv(command.command, run.target.command), command.stdin, run.target, { pty });
+    const startedAt = Date.now();
+    // JSON-quoted so a multi-line command stays on one log line.
+    run.log?.debug(`${run.target.id}: exec: ${JSON.stringify(clip(wrapped.command, MAX_LOGGED_COMMAND))}`);
     const result = await session.exec(wrapped.command, {
       ...(wrapped.stdin === undefined ? {} : { stdin: wrapped.stdin }),
       ...(wrapped.sudo === undefined ? {} : { sudo: wrapped.sudo }),
@@ -70,6 +86,7 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
       timeoutMs: timeoutSec * 1000,
       signal: run.signal,
     });
+    run.log?.debug(`${run.target.id}: ${describeExit(result)} after ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
     if (result.connectionLost) {
       const lost = `Connection to ${run.target.host} port ${run.target.port} lost while the command was running`;
       return errorReturn(run, FAILURE_TITLES.closed, `${result.stderr}${lost}`, SSH_FAILED, result.stdout);
@@ -156,4 +173,14 @@ function errorReturn(run: HostRun, error: string, stderr: string, retcode: numbe
   const ret = hostReturn(run, { _error: error, stdout, stderr: stderr.trimEnd(), retcode }, retcode);
   ret.success = false;
   return ret;
+}
+
+/** A logged command past this is cut: cmd.script and grains send whole scripts. */
+const MAX_LOGGED_COMMAND = 2000;
+
+function describeExit(result: ExecResult): string {
+  if (result.connectionLost) return 'connection lost';
+  if (result.timedOut) return 'timed out';
+  if (result.exitCode === null) return `no exit status${result.signal === undefined ? '' : ` (signal ${result.signal})`}`;
+  return `exit ${result.exitCode}`;
 }

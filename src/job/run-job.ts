@@ -4,6 +4,7 @@ import { CacheError, describeError } from '../errors.js';
 import type { RemoteCommand } from '../modules/types.js';
 import type { HostTarget } from '../transport/types.js';
 import { funArgs } from './args.js';
+import { deadlineReturn, jobSignal } from './deadline.js';
 import { jobExitCode } from './exit-code.js';
 import { fanOut } from './fan-out.js';
 import { runOnHost } from './host.js';
@@ -13,6 +14,11 @@ export interface RunJobOptions {
   hooks?: JobHooks;
   /** Aborting stops new connections and closes open ones; what arrived is kept and the job is marked interrupted. */
   signal?: AbortSignal;
+  /**
+   * Seconds the whole job may take (`--deadline`). Past it the job is aborted like a signal, but every
+   * targeted host without a return gets a timed-out one (retcode 124) and the job is marked as past its deadline.
+   */
+  deadlineSec?: number;
 }
 
 /** Hosts named in a cache error; past this, "and N more". */
@@ -26,7 +32,21 @@ const MAX_NAMED_HOSTS = 20;
  */
 export async function runJob(request: JobRequest, context: JobContext, options: RunJobOptions = {}): Promise<JobOutcome> {
   const { hooks = {} } = options;
-  const signal = options.signal ?? new AbortController().signal;
+  const stop = jobSignal(options.signal, options.deadlineSec);
+  try {
+    return await runSignalled(request, context, hooks, stop.signal, () => stop.hasPassedDeadline() ? options.deadlineSec : undefined);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runSignalled(
+  request: JobRequest,
+  context: JobContext,
+  hooks: JobHooks,
+  signal: AbortSignal,
+  passedDeadline: () => number | undefined,
+): Promise<JobOutcome> {
   const startedAt = context.now();
   const jid = await context.cache.prepJid(startedAt, request.jid);
   const load: JobLoad = {
@@ -61,6 +81,21 @@ export async function runJob(request: JobRequest, context: JobContext, options: 
   setMaxListeners(Math.max(10, 2 * request.maxProcs + 10), signal);
   const args = funArgs(request.parsed);
   const call = { fun: request.fun, args: request.parsed.args, kwargs: request.parsed.kwargs, jid };
+  const commitAndReport = async (ret: HostReturn) => {
+    // A failed commit does not stop the fan-out: the other hosts' returns may still fit, and each is reported.
+    const isCommitted = await commit(context, ret, request.routeReturn?.(ret) ?? request.forwardTo).catch((err: unknown) => {
+      uncommitted.push(ret.id);
+      firstFailure ??= err;
+      return false;
+    });
+    returns.set(ret.id, { retcode: ret.retcode, success: ret.success });
+    await callHook(() => hooks.onReturned?.({ type: 'returned', jid, ret, isCommitted }));
+  };
+  const unfinished: string[] = [];
+  const timedOut = (id: string, seconds: number, cut?: HostReturn) => {
+    unfinished.push(id);
+    return deadlineReturn({ id, jid, fun: request.fun, funArgs: args, seconds, now: context.now() }, cut);
+  };
   // test.arg shows the jid, so the command is built once the jid exists, once for all hosts.
   let command: Promise<RemoteCommand> | undefined;
   let prepareFailure: { error: unknown } | undefined;
@@ -75,7 +110,11 @@ export async function runJob(request: JobRequest, context: JobContext, options: 
       prepareFailure ??= { error: err };
       return;
     }
-    if (signal.aborted) return;
+    if (signal.aborted) {
+      const seconds = passedDeadline();
+      if (seconds !== undefined) await commitAndReport(timedOut(target.id, seconds));
+      return;
+    }
     const ret = await runOnHost({
       target,
       transport: context.transports.get(target.connection),
@@ -88,23 +127,26 @@ export async function runJob(request: JobRequest, context: JobContext, options: 
       ...(request.maxOutputBytes === undefined ? {} : { maxOutputBytes: request.maxOutputBytes }),
       now: context.now,
       signal,
+      ...(context.log === undefined ? {} : { log: context.log }),
     });
-    // A host cut off by an abort did not return; the cache lists it as missing.
-    if (signal.aborted && ret.retcode !== 0) return;
-    // A failed commit does not stop the fan-out: the other hosts' returns may still fit, and each is reported.
-    const isCommitted = await commit(context, ret, request.forwardTo).catch((err: unknown) => {
-      uncommitted.push(ret.id);
-      firstFailure ??= err;
-      return false;
-    });
-    returns.set(ret.id, { retcode: ret.retcode, success: ret.success });
-    await callHook(() => hooks.onReturned?.({ type: 'returned', jid, ret, isCommitted }));
+    if (signal.aborted && ret.retcode !== 0) {
+      // A host cut off by a signal did not return (the cache lists it as missing); one cut by the deadline timed out.
+      const seconds = passedDeadline();
+      if (seconds !== undefined) await commitAndReport(timedOut(ret.id, seconds, ret));
+      return;
+    }
+    await commitAndReport(ret);
   });
+  const deadlineSec = prepareFailure === undefined ? passedDeadline() : undefined;
+  if (deadlineSec !== undefined) {
+    // Listed hosts the fan-out never drew are reported too, so the job names every host that did not finish.
+    for (const id of known) if (!returns.has(id)) await commitAndReport(timedOut(id, deadlineSec));
+  }
 
   let hasEnded = true;
   try {
     if (!isListed) await context.cache.saveLoad(record(minions));
-    await context.cache.endJob(jid, context.now().getTime(), signal.aborted);
+    await context.cache.endJob(jid, context.now().getTime(), signal.aborted && deadlineSec === undefined, deadlineSec !== undefined);
   } catch (err) {
     hasEnded = false;
     firstFailure ??= err;
@@ -115,8 +157,12 @@ export async function runJob(request: JobRequest, context: JobContext, options: 
     jid,
     minions: isListed ? known : minions,
     returns,
-    exitCode: jobExitCode(returns, isListed ? known.length : minions.length, signal.aborted),
-    wasInterrupted: signal.aborted,
+    exitCode: jobExitCode(returns, isListed ? known.length : minions.length, {
+      wasInterrupted: signal.aborted && deadlineSec === undefined,
+      hasPassedDeadline: deadlineSec !== undefined,
+    }),
+    wasInterrupted: signal.aborted && deadlineSec === undefined,
+    ...(deadlineSec === undefined ? {} : { deadline: { seconds: deadlineSec, unfinished } }),
     uncommitted,
     ...(cacheError === undefined ? {} : { cacheError }),
   };
@@ -125,8 +171,12 @@ export async function runJob(request: JobRequest, context: JobContext, options: 
   return outcome;
 }
 
-async function commit(context: JobContext, ret: HostReturn, forwardTo: JobRequest['forwardTo']): Promise<true> {
-  await context.cache.saveReturn(ret, forwardTo);
+async function commit(
+  context: JobContext,
+  ret: HostReturn,
+  forwardTo: JobRequest['forwardTo'] | Promise<JobRequest['forwardTo']>,
+): Promise<true> {
+  await context.cache.saveReturn(ret, await forwardTo);
   return true;
 }
 

@@ -1,4 +1,5 @@
 import type { HostReturn, JobLoad } from '../core/job.js';
+import type { Logger } from '../core/log.js';
 import type { CacheError, ExitCodeValue } from '../errors.js';
 import type { DeliveryTarget, JobCache } from '../jobcache/types.js';
 import type { ModuleFunction } from '../modules/types.js';
@@ -8,7 +9,8 @@ import type { ParsedArgs } from './args.js';
 
 /** What to run, on which hosts, and how to reach them. */
 export interface JobRequest {
-  tgt: string;
+  /** A list for `-L`, as salt stores it. */
+  tgt: string | string[];
   tgtType: string;
   /**
    * The hosts, as a list (the matched roster entries, in roster order) or as an async iterable that a
@@ -34,6 +36,11 @@ export interface JobRequest {
   connect: ConnectOptions;
   /** Returners that get the load and every return through the cache's durable delivery queue. */
   forwardTo?: readonly DeliveryTarget[];
+  /**
+   * The routes one return is queued to, instead of `forwardTo` (e.g. only failed or changed returns to an
+   * alert returner: delivery/alert-filter.ts). Must not reject; the load still goes to every `forwardTo` route.
+   */
+  routeReturn?: (ret: HostReturn) => Promise<readonly DeliveryTarget[]>;
   metadata?: Record<string, unknown>;
 }
 
@@ -47,6 +54,8 @@ export interface JobContext {
   user: string;
   /** The process running the job (for `jobs.active`). */
   pid: number;
+  /** `-l debug`: each host's command and how it ended. */
+  log?: Logger;
 }
 
 /** The jid is reserved and the load is committed; no host has been contacted yet. */
@@ -90,10 +99,12 @@ export interface JobOutcome {
   minions: string[];
   /** The hosts that returned (a host cut off by an abort did not). The values are in the cache and the `returned` events. */
   returns: ReadonlyMap<string, ReturnStatus>;
-  /** salt's 0/20, or 130 when interrupted. */
+  /** See `jobExitCode`: 0, 20 (a command failed), 69 (only unreachable hosts), 124 (deadline), 130 (interrupted). */
   exitCode: ExitCodeValue;
-  /** The job was aborted: hosts without a return did not finish, and the cache marks the job interrupted. */
+  /** The job was aborted by its signal: hosts without a return did not finish, and the cache marks the job interrupted. */
   wasInterrupted: boolean;
+  /** Set when the job's deadline passed: the hosts it cut off returned as timed out, and the cache marks the job. */
+  deadline?: { seconds: number; unfinished: string[] };
   /** Hosts whose return could not be committed, in arrival order. */
   uncommitted: string[];
   /** Set when a return or the job's end could not be committed; its message names the hosts. */

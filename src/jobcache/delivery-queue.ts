@@ -9,7 +9,6 @@ const RETURN_COLUMNS = ['fun', 'fun_args', 'ret', 'retcode', 'success', 'stamp',
 const JOB_FIELDS = JOB_READ_COLUMNS.split(',').map((c) => c.trim());
 
 interface ClaimRow {
-  rid: number;
   returner: string;
   jid: string;
   id: string;
@@ -73,7 +72,7 @@ export function claim(
   now: number,
 ): PendingDelivery[] {
   const select = db.prepare<[string, string, number, number, number], ClaimRow>(
-    `SELECT p.rowid AS rid, p.returner, p.jid, p.id, p.attempts, p.last_error, p.settings,
+    `SELECT p.returner, p.jid, p.id, p.attempts, p.last_error, p.settings,
        r.jid IS NOT NULL AS has_return, j.jid IS NOT NULL AS has_job,
        ${RETURN_COLUMNS.map((c) => `r.${c} AS "r.${c}"`).join(', ')},
        ${JOB_FIELDS.map((c) => `j.${c} AS "j.${c}"`).join(', ')}
@@ -82,22 +81,22 @@ export function claim(
      LEFT JOIN jobs AS j ON p.id = '' AND j.jid = p.jid AND j.fun IS NOT NULL
      WHERE p.returner = ? AND p.settings = ? AND p.set_aside_at IS NULL
        AND (p.claimed_by IS NULL OR p.claimed_at < ? OR (p.claimed_by <> ? AND NOT brine_pid_alive(p.claimed_by)))
-     ORDER BY p.rowid LIMIT ?`,
+     ORDER BY p.returner, p.settings, p.jid, p.id LIMIT ?`,
   );
-  const mark = db.prepare('UPDATE pending SET claimed_by = ?, claimed_at = ? WHERE rowid = ?');
+  const mark = db.prepare('UPDATE pending SET claimed_by = ?, claimed_at = ? WHERE returner = ? AND settings = ? AND jid = ? AND id = ?');
   return db
     .transaction(() => {
       const rows = select.all(returner, settings, now - STALE_CLAIM_MS, pid, Math.max(0, Math.trunc(limit)));
-      for (const row of rows) mark.run(pid, now, row.rid);
+      for (const row of rows) mark.run(pid, now, row.returner, row.settings, row.jid, row.id);
       return rows.map(toPending);
     })
     .immediate();
 }
 
 export function markDelivered(db: BetterSqlite3.Database, returner: string, items: readonly PendingDelivery[]): void {
-  const remove = db.prepare('DELETE FROM pending WHERE returner = ? AND jid = ? AND id = ?');
+  const remove = db.prepare('DELETE FROM pending WHERE returner = ? AND settings = ? AND jid = ? AND id = ?');
   db.transaction(() => {
-    for (const item of items) remove.run(returner, item.jid, item.id ?? '');
+    for (const item of items) remove.run(returner, item.settings, item.jid, item.id ?? '');
   }).immediate();
 }
 
@@ -110,10 +109,10 @@ export function markFailed(
 ): void {
   const release = db.prepare(
     `UPDATE pending SET attempts = attempts + 1, last_error = ?, failed_at = ?, claimed_by = NULL, claimed_at = NULL
-     WHERE returner = ? AND jid = ? AND id = ?`,
+     WHERE returner = ? AND settings = ? AND jid = ? AND id = ?`,
   );
   db.transaction(() => {
-    for (const item of items) release.run(error, now, returner, item.jid, item.id ?? '');
+    for (const item of items) release.run(error, now, returner, item.settings, item.jid, item.id ?? '');
   }).immediate();
 }
 
@@ -125,10 +124,10 @@ export function setAside(
 ): void {
   const park = db.prepare(
     `UPDATE pending SET attempts = attempts + 1, last_error = ?, failed_at = ?, set_aside_at = ?, claimed_by = NULL, claimed_at = NULL
-     WHERE returner = ? AND jid = ? AND id = ?`,
+     WHERE returner = ? AND settings = ? AND jid = ? AND id = ?`,
   );
   db.transaction(() => {
-    for (const { item, error } of items) park.run(error, now, now, returner, item.jid, item.id ?? '');
+    for (const { item, error } of items) park.run(error, now, now, returner, item.settings, item.jid, item.id ?? '');
   }).immediate();
 }
 
@@ -161,7 +160,7 @@ export function listSetAside(db: BetterSqlite3.Database, returner: string | unde
   return db
     .prepare<unknown[], { returner: string; jid: string; id: string; last_error: string | null }>(
       `SELECT returner, jid, id, last_error FROM pending
-       WHERE set_aside_at IS NOT NULL ${returner === undefined ? '' : 'AND returner = ?'} ORDER BY set_aside_at, rowid LIMIT ?`,
+       WHERE set_aside_at IS NOT NULL ${returner === undefined ? '' : 'AND returner = ?'} ORDER BY set_aside_at, jid, id LIMIT ?`,
     )
     .all(...(returner === undefined ? [] : [returner]), Math.max(0, Math.trunc(limit)))
     .map((row) => ({ returner: row.returner, jid: row.jid, id: row.id === '' ? null : row.id, error: row.last_error ?? '' }));

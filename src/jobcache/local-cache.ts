@@ -7,10 +7,11 @@ import type { MasterOptions } from '../config/types.js';
 import * as queue from './delivery-queue.js';
 import { generateJid, isJid, nextJid } from '../salt/jid.js';
 import { tightenCacheModes } from './file-modes.js';
-import { buildJobQuery, fnmatchFunction, JOB_COLUMNS, JOB_READ_COLUMNS, jobValues, returnValues, returnsById, toJobRecord } from './rows.js';
+import { buildJobQuery, fnmatchFunction, targetMatchSqlFunction, JOB_COLUMNS, JOB_PLACEHOLDERS, JOB_READ_COLUMNS, jobValues, returnValues, returnsById, toJobRecord } from './rows.js';
 import type { JobRow, ReturnRow } from './rows.js';
+import { fingerprintFunction } from './fingerprint.js';
 import { migrate } from './schema.js';
-import type { DeliveryQueue, DeliveryRoute, DeliveryTarget, JobCache, JobQuery, PendingDelivery, PendingSummary, SetAsideDelivery } from './types.js';
+import type { DeliveryQueue, DeliveryRoute, DeliveryTarget, JobCache, JobQuery, PendingDelivery, PendingSummary, SetAsideDelivery, StoredReturn } from './types.js';
 import type { HostReturn, JobRecord } from '../core/job.js';
 
 export interface LocalCacheOptions {
@@ -32,6 +33,8 @@ export interface JobImport {
 
 export interface LocalJobCache extends JobCache, DeliveryQueue {
   readonly file: string;
+  predecessorOf(jid: string): Promise<JobRecord | undefined>;
+  getStoredReturns(jid: string): Promise<StoredReturn[]>;
   /** Writes many jobs in one transaction, without delivery rows. */
   importJobs(items: readonly JobImport[]): void;
   /** Drops a job's returns once nothing is pending for it; false while something is. */
@@ -95,10 +98,13 @@ function openDatabase(file: string, busyTimeoutMs: number, warn: (line: string) 
     // WAL + NORMAL: a committed return survives the brine process dying (SIGKILL, OOM); only an OS crash or
     // power cut can lose the last commits. FULL fsyncs every return and blocked the fan-out ~1.7 s per 500 hosts.
     db.pragma('synchronous = NORMAL');
+    // the drift migration fills old jobs' fingerprints in SQL
+    db.function('brine_job_fingerprint', { deterministic: true }, fingerprintFunction);
     migrate(db, file);
     reuseStatements(db);
     db.function('brine_pid_alive', { deterministic: false }, (pid) => (queue.isPidAlive(Number(pid)) ? 1 : 0));
     db.function('brine_fnmatch', { deterministic: true }, fnmatchFunction());
+    db.function('brine_target_match', { deterministic: true }, targetMatchSqlFunction());
     return db;
   } catch (err) {
     db?.close();
@@ -147,10 +153,11 @@ class SqliteJobCache implements LocalJobCache {
   saveLoad(job: JobRecord, forwardTo: readonly DeliveryTarget[] = []): Promise<void> {
     return this.guard(() => {
       const upsert = this.db.prepare(
-        `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (${JOB_PLACEHOLDERS})
          ON CONFLICT (jid) DO UPDATE SET fun = excluded.fun, arg = excluded.arg, tgt = excluded.tgt,
            tgt_type = excluded.tgt_type, user = excluded.user, metadata = excluded.metadata,
-           minions = excluded.minions, started_at = excluded.started_at, ended_at = excluded.ended_at, pid = excluded.pid`,
+           minions = excluded.minions, started_at = excluded.started_at, ended_at = excluded.ended_at, pid = excluded.pid,
+           fingerprint = excluded.fingerprint`,
       );
       this.db
         .transaction(() => {
@@ -176,9 +183,11 @@ class SqliteJobCache implements LocalJobCache {
     });
   }
 
-  endJob(jid: string, endedAt: number, wasInterrupted = false): Promise<void> {
+  endJob(jid: string, endedAt: number, wasInterrupted = false, hasPassedDeadline = false): Promise<void> {
     return this.guard(() => {
-      this.db.prepare('UPDATE jobs SET ended_at = ?, interrupted = ? WHERE jid = ?').run(endedAt, wasInterrupted ? 1 : null, jid);
+      this.db
+        .prepare('UPDATE jobs SET ended_at = ?, interrupted = ?, deadline_passed = ? WHERE jid = ?')
+        .run(endedAt, wasInterrupted ? 1 : null, hasPassedDeadline ? 1 : null, jid);
     });
   }
 
@@ -207,6 +216,36 @@ class SqliteJobCache implements LocalJobCache {
     });
   }
 
+  getStoredReturns(jid: string): Promise<StoredReturn[]> {
+    return this.guard(() =>
+      this.db
+        .prepare<[string], { id: string; ret: string | null; retcode: number; success: number }>(
+          'SELECT id, ret, retcode, success FROM returns WHERE jid = ?',
+        )
+        .all(jid)
+        .map((row) => ({ id: row.id, ret: row.ret, retcode: row.retcode, success: row.success !== 0 })),
+    );
+  }
+
+  predecessorOf(jid: string): Promise<JobRecord | undefined> {
+    return this.guard(() => {
+      const job = this.db.prepare<[string], { fingerprint: string | null; started_at: number }>(
+        'SELECT fingerprint, started_at FROM jobs WHERE jid = ? AND fun IS NOT NULL',
+      ).get(jid);
+      if (job?.fingerprint == null) return undefined;
+      // An interrupted or unfinished run holds only some hosts: comparing against it would report the rest as new.
+      const row = this.db
+        .prepare<[string, number, number, string], JobRow>(
+          `SELECT ${JOB_READ_COLUMNS} FROM jobs INDEXED BY jobs_fingerprint
+           WHERE fingerprint = ? AND (started_at < ? OR (started_at = ? AND jid < ?))
+             AND fun IS NOT NULL AND ended_at IS NOT NULL AND interrupted IS NULL
+           ORDER BY started_at DESC, jid DESC LIMIT 1`,
+        )
+        .get(job.fingerprint, job.started_at, job.started_at, jid);
+      return row === undefined ? undefined : toJobRecord(row);
+    });
+  }
+
   activeJobs(): Promise<JobRecord[]> {
     return this.guard(() =>
       this.db
@@ -226,7 +265,7 @@ class SqliteJobCache implements LocalJobCache {
       const select = this.db.prepare<[number, number], { jid: string }>(
         // Kept: a job whose brine process still runs (a host hanging for a day), and one with undelivered returns.
         `SELECT jid FROM jobs WHERE started_at < ? AND NOT (ended_at IS NULL AND pid IS NOT NULL AND brine_pid_alive(pid))
-           AND NOT EXISTS (SELECT 1 FROM pending WHERE pending.jid = jobs.jid)
+           AND jid NOT IN (SELECT jid FROM pending)
          ORDER BY started_at LIMIT ?`,
       );
       const deletes = ['returns', 'jobs'].map((table) =>
@@ -269,7 +308,7 @@ class SqliteJobCache implements LocalJobCache {
 
   importJobs(items: readonly JobImport[]): void {
     try {
-      const job = this.db.prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const job = this.db.prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (${JOB_PLACEHOLDERS})`);
       const ret = this.db.prepare(
         'INSERT INTO returns (jid, id, fun, fun_args, ret, retcode, success, stamp, out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );

@@ -1,4 +1,6 @@
 import { fnmatchToRegExp } from '../salt/fnmatch.js';
+import { targetMatchFunction } from './target-search.js';
+import { jobFingerprint } from './fingerprint.js';
 import type { JobQuery } from './types.js';
 import type { HostReturn, JobRecord } from '../core/job.js';
 
@@ -16,6 +18,8 @@ export interface JobRow {
   ended_at: number | null;
   pid: number | null;
   interrupted: number | null;
+  deadline_passed: number | null;
+  fingerprint: string | null;
 }
 
 export interface ReturnRow {
@@ -30,12 +34,32 @@ export interface ReturnRow {
   out: string | null;
 }
 
-export const JOB_COLUMNS = 'jid, fun, arg, tgt, tgt_type, user, metadata, minions, started_at, ended_at, pid';
+export const JOB_COLUMNS = 'jid, fun, arg, tgt, tgt_type, user, metadata, minions, started_at, ended_at, pid, fingerprint';
+/** One `?` per JOB_COLUMNS entry. */
+export const JOB_PLACEHOLDERS = JOB_COLUMNS.split(',').map(() => '?').join(', ');
 /** What reads select: JOB_COLUMNS plus the marks endJob sets. */
-export const JOB_READ_COLUMNS = `${JOB_COLUMNS}, interrupted`;
+export const JOB_READ_COLUMNS = `${JOB_COLUMNS}, interrupted, deadline_passed`;
 
 function parseJson<T>(text: string | null, fallback: T): T {
   return text === null ? fallback : (JSON.parse(text) as T);
+}
+
+/**
+ * A `list` target is stored as a JSON array, as salt keeps it a list; rows written before that hold
+ * the comma string (`a,b`), read as the list it named.
+ */
+export function readTarget(tgt: string | null, tgtType: string | null): string | string[] {
+  if (tgt === null) return '';
+  if (tgtType !== 'list') return tgt;
+  if (tgt.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(tgt);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // not JSON: an old comma string that starts with '['
+    }
+  }
+  return tgt.split(/[\s,]+/).filter((id) => id !== '');
 }
 
 export function toJobRecord(row: JobRow): JobRecord {
@@ -45,7 +69,7 @@ export function toJobRecord(row: JobRow): JobRecord {
       jid: row.jid,
       fun: row.fun,
       arg: parseJson<unknown[]>(row.arg, []),
-      tgt: row.tgt ?? '',
+      tgt: readTarget(row.tgt, row.tgt_type),
       tgt_type: row.tgt_type ?? '',
       user: row.user ?? '',
       ...(metadata === null ? {} : { metadata }),
@@ -55,6 +79,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     ...(row.ended_at === null ? {} : { endedAt: row.ended_at }),
     ...(row.pid === null ? {} : { pid: row.pid }),
     ...(row.interrupted === 1 ? { interrupted: true } : {}),
+    ...(row.deadline_passed === 1 ? { deadlinePassed: true } : {}),
   };
 }
 
@@ -98,7 +123,13 @@ export function buildJobQuery(query: JobQuery): { sql: string; params: unknown[]
   const params: unknown[] = [];
   const functions = query.functions ?? [];
   if (functions.length > 0) where.push(`(${functions.map((f) => globClause('fun', f, params)).join(' OR ')})`);
-  if (query.target !== undefined) where.push(globClause('tgt', query.target, params));
+  if (query.targets !== undefined && query.targets.length > 0) {
+    params.push(JSON.stringify(query.targets));
+    where.push('brine_target_match(tgt, tgt_type, ?) = 1');
+  }
+  if (query.arguments !== undefined) {
+    where.push(globClause("(SELECT group_concat(value, ' ') FROM json_each(jobs.arg))", query.arguments, params));
+  }
   const pairs = Object.entries(query.metadata ?? {});
   if (pairs.length > 0) {
     const any = pairs.map(([key, value]) => {
@@ -123,6 +154,11 @@ export function buildJobQuery(query: JobQuery): { sql: string; params: unknown[]
   return { sql, params };
 }
 
+/** The `brine_target_match(tgt, tgt_type, patterns_json)` SQL function (search_target). */
+export function targetMatchSqlFunction(): (tgt: unknown, tgtType: unknown, patternsJson: unknown) => number {
+  return targetMatchFunction(readTarget);
+}
+
 /** The `brine_fnmatch(pattern, name)` SQL function, with compiled patterns kept per connection. */
 export function fnmatchFunction(): (pattern: unknown, name: unknown) => number {
   const compiled = new Map<string, RegExp>();
@@ -144,7 +180,7 @@ export function jobValues(job: JobRecord): unknown[] {
     load.jid,
     load.fun,
     toJson(load.arg),
-    load.tgt,
+    Array.isArray(load.tgt) ? toJson(load.tgt) : load.tgt,
     load.tgt_type,
     load.user,
     load.metadata === undefined ? null : toJson(load.metadata),
@@ -152,6 +188,7 @@ export function jobValues(job: JobRecord): unknown[] {
     job.startedAt,
     job.endedAt ?? null,
     job.pid ?? null,
+    jobFingerprint(load),
   ];
 }
 

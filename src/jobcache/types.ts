@@ -3,8 +3,10 @@ import type { HostReturn, JobRecord } from '../core/job.js';
 export interface JobQuery {
   /** fnmatch globs; a job matches if its fun matches any. */
   functions?: string[];
-  /** fnmatch glob against the target (a list target is matched joined with commas). */
-  target?: string;
+  /** fnmatch glob against the job's arguments as typed, joined with spaces (`cat /etc/*`, `*timeout=30*`). */
+  arguments?: string;
+  /** fnmatch globs (salt's search_target): a job matches when any of its targets (each id of a list target) matches any. */
+  targets?: string[];
   /** Any key/value pair of the job's metadata matches (salt's search_metadata). */
   metadata?: Record<string, unknown>;
   /** Epoch milliseconds, inclusive. */
@@ -13,6 +15,15 @@ export interface JobQuery {
   /** Paging, newest first. */
   limit?: number;
   offset?: number;
+}
+
+/** A return row as the cache holds it. */
+export interface StoredReturn {
+  id: string;
+  /** The return value's JSON text. */
+  ret: string | null;
+  retcode: number;
+  success: boolean;
 }
 
 /** Where a queued item goes: a queue (`mysql`, `event:mysql`) and the queuing run's returner settings ('' = the config's defaults). */
@@ -69,13 +80,20 @@ export interface JobCache {
   saveLoad(job: JobRecord, forwardTo?: readonly DeliveryTarget[]): Promise<void>;
   /** Commits one host's return (and its queued deliveries) before resolving. */
   saveReturn(ret: HostReturn, forwardTo?: readonly DeliveryTarget[]): Promise<void>;
-  /** Marks the job finished, and interrupted when it was stopped by a signal. */
-  endJob(jid: string, endedAt: number, wasInterrupted?: boolean): Promise<void>;
+  /** Marks the job finished, and interrupted when it was stopped by a signal, or past its deadline (`--deadline`). */
+  endJob(jid: string, endedAt: number, wasInterrupted?: boolean, hasPassedDeadline?: boolean): Promise<void>;
   getJob(jid: string): Promise<JobRecord | undefined>;
   /** `{id: return}` for every host that has a return. */
   getJid(jid: string): Promise<Record<string, HostReturn>>;
   /** Newest first. */
   getJobs(query: JobQuery): Promise<JobRecord[]>;
+  /**
+   * The job's predecessor: the newest earlier job with the same function, arguments and target (see
+   * jobcache/fingerprint.ts) that finished and was not interrupted. Absent when the cache cannot tell (mysql).
+   */
+  predecessorOf?(jid: string): Promise<JobRecord | undefined>;
+  /** Each host's return as stored (`ret` is its JSON text), unparsed: drift compares 5,000 of them without building objects. */
+  getStoredReturns?(jid: string): Promise<StoredReturn[]>;
   /** Jobs whose brine process is still alive. */
   activeJobs(): Promise<JobRecord[]>;
   /**

@@ -1,14 +1,17 @@
 import { bindArgs } from './args.js';
 import { buildGrains, readFacts, traverse } from './grains-parse.js';
 import { GRAINS_SCRIPT } from './grains-script.js';
-import { pyStr } from '../salt/python.js';
+import { isPlainObject, pyStr } from '../salt/python.js';
 import type { ExecResult } from '../transport/types.js';
 import type { ExecutionModule, FunctionCall, FunctionResult, ModuleFunction } from './types.js';
 
 /** The script's output as grains, or the failure as salt-call would report it. */
 function withGrains(result: ExecResult, call: FunctionCall, pick: (grains: Record<string, unknown>) => unknown): FunctionResult {
   if (result.exitCode !== 0) return { return: result.stderr.trim(), retcode: result.exitCode ?? 1 };
-  return { return: pick(buildGrains(readFacts(result.stdout), call.target.id)), retcode: 0 };
+  // minion_opts `grains:` are static grains, over the detected ones, as a minion's config grains are
+  const configured = call.target.minionOpts?.['grains'];
+  const grains = buildGrains(readFacts(result.stdout), call.target.id);
+  return { return: pick(isPlainObject(configured) ? { ...grains, ...configured } : grains), retcode: 0 };
 }
 
 function delimiterOf(values: Record<string, unknown>): string {

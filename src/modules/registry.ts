@@ -1,4 +1,5 @@
 import { matchesDocQuery } from './doc-query.js';
+import { nearestName } from './suggest.js';
 import { ArgumentError, type ExecutionModule, type ModuleCatalog, type ModuleFunction } from './types.js';
 
 type ModuleLoader = () => Promise<ExecutionModule>;
@@ -30,8 +31,14 @@ export async function loadFunction(fun: string): Promise<ModuleFunction> {
   const module = match?.[1] === undefined ? undefined : await loadModule(match[1]);
   const short = match?.[2];
   const found = module !== undefined && short !== undefined && Object.hasOwn(module.functions, short);
-  if (!found) throw new ArgumentError(`'${fun}' is not available.`);
+  if (!found) throw new ArgumentError(`'${fun}' is not available.${match === null ? '' : await didYouMean(fun)}`);
   return module.functions[short] as ModuleFunction;
+}
+
+/** ` Did you mean 'cmd.run'?` for a well-formed name one typo away from a real function, else ''. */
+async function didYouMean(fun: string): Promise<string> {
+  const nearest = nearestName(fun, await listFunctions());
+  return nearest === undefined ? '' : ` Did you mean '${nearest}'?`;
 }
 
 export function listModules(): string[] {

@@ -2,18 +2,24 @@
 import { clip } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import type { Outputter } from './types.js';
+import { folded } from './folded.js';
 import { json } from './json.js';
 import { nested } from './nested.js';
 import { newlineValuesOnly } from './newline-values-only.js';
+import { pprint } from './pprint.js';
 import { quiet } from './quiet.js';
 import { raw } from './raw.js';
 import { txt } from './txt.js';
 import { yaml } from './yaml.js';
 
 const OUTPUTTERS: Readonly<Record<string, Outputter>> = Object.freeze({
+  folded,
+  // salt's highstate outputter renders state runs; brine runs no states, so it shows what salt falls back to: nested
+  highstate: nested,
   json,
   nested,
   newline_values_only: newlineValuesOnly,
+  pprint,
   quiet,
   raw,
   txt,

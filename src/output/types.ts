@@ -2,6 +2,8 @@ export interface OutputOptions {
   color: boolean;
   /** `--out-indent`: spaces per level; a negative value means a single line (json). */
   indent: number;
+  /** `--out-indent` as given; absent without the flag (salt's yaml and pprint keep their own defaults then). */
+  requestedIndent?: number;
 }
 
 /**

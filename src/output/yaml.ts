@@ -6,6 +6,7 @@ import { Document, Scalar, visit, type ScalarTag } from 'yaml';
 import type { Outputter } from './types.js';
 import { asPrinted, compareCodePoints, isPlainObject, pyFloatRepr, pyNumber } from '../salt/python.js';
 import { scalarStyle, type ScalarStyle } from './yaml-style.js';
+import { reindentYaml } from './yaml-indent.js';
 
 // Failsafe schema plus these: no implicit-type regexes, so yaml-style.ts alone decides quoting.
 const plain = (identify: (v: unknown) => boolean, tag: string, show: (v: unknown) => string): ScalarTag => ({
@@ -45,6 +46,11 @@ function sorted(value: unknown): unknown {
   return new Map(keys.map((key) => [key, sorted(value[key])]));
 }
 
+/** PyYAML's best_indent: `indent` when 1 < indent < 10, else 2 (also without --out-indent). */
+function pyYamlIndent(requested: number | undefined): number {
+  return requested !== undefined && requested > 1 && requested < 10 ? requested : 2;
+}
+
 export const yaml: Outputter = (data, options) => {
   const inFlow = options.indent < 0;
   const doc = new Document(sorted(data), { schema: 'failsafe', customTags: TAGS, version: '1.1' });
@@ -64,5 +70,5 @@ export const yaml: Outputter = (data, options) => {
     collectionStyle: inFlow ? 'flow' : 'any',
     directives: false,
   });
-  return asPrinted(text);
+  return asPrinted(inFlow ? text : reindentYaml(text, pyYamlIndent(options.requestedIndent)));
 };

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { JobCache, JobQuery } from '../jobcache/types.js';
+import { compilePatterns, targetMatches } from '../jobcache/target-search.js';
 import type { HostReturn, JobLoad, JobRecord } from '../core/job.js';
 import { fnmatch } from '../salt/fnmatch.js';
 import { isJid, jidToDate } from '../salt/jid.js';
@@ -18,13 +19,9 @@ function record(jid: string, load: JobLoad): JobRecord {
   };
 }
 
-function targetText(tgt: unknown): string {
-  return Array.isArray(tgt) ? tgt.map(String).join(',') : String(tgt ?? '');
-}
-
 function matches(job: JobRecord, q: JobQuery): boolean {
   if (q.functions && q.functions.length > 0 && !q.functions.some((f) => fnmatch(job.load.fun ?? '', f))) return false;
-  if (q.target !== undefined && !fnmatch(targetText(job.load.tgt), q.target)) return false;
+  if (q.targets !== undefined && q.targets.length > 0 && !targetMatches(job.load.tgt, compilePatterns(q.targets))) return false;
   if (q.startTime !== undefined && job.startedAt < q.startTime) return false;
   if (q.endTime !== undefined && job.startedAt > q.endTime) return false;
   if (q.metadata && Object.keys(q.metadata).length > 0) {

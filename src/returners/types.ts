@@ -39,6 +39,12 @@ export interface Returner {
   eventReturn?(events: readonly SaltEvent[]): Promise<void>;
   /** Removes what is older than keep_jobs_seconds; may say how many jobs it removed. */
   cleanOldJobs?(keepSeconds: number): Promise<number | void>;
+  /**
+   * Retention for a returner store (`salt-run returners.clean`): removes rows older than `keepSeconds`
+   * in batches of `batchSize` rows per statement, at most `maxBatches` per table; resolves to the rows
+   * removed per table.
+   */
+  cleanOldRows?(keepSeconds: number, limits?: { batchSize?: number; maxBatches?: number }): Promise<Record<string, number>>;
   /** Creates missing tables (`salt-run returners.init`); resolves to one line saying what is ready. */
   init?(): Promise<string>;
   close(): Promise<void>;

@@ -15,7 +15,10 @@ export function parseRoster(text: string, file: string): Roster {
     throw new ConfigError(`${file}: the roster must be a mapping of id to host (got ${describeValue(data)})`);
   }
   for (const id of Object.keys(data)) {
-    roster.set(id, validateEntry(data[id], `${file}: host '${id}'`));
+    const raw = data[id];
+    // salt's roster_matcher skips falsy entries: `web3:` with every key commented out is not a host.
+    if (raw === null || raw === undefined || (isMapping(raw) && Object.keys(raw).length === 0)) continue;
+    roster.set(id, validateEntry(raw, `${file}: host '${id}'`));
   }
   return roster;
 }

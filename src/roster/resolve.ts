@@ -4,6 +4,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import * as v from '../config/validate.js';
 import type { HostTarget } from '../transport/types.js';
 import { validateEntry, type RosterEntry } from '../config/roster-entry.js';
+import { commandSettings } from './command-settings.js';
 
 /** CLI flags that set salt's ssh_* defaults (`--user`, `--passwd`, `--priv`, `--priv-passwd`, `--sudo`, `--identities-only`); undefined = not given. */
 export interface TargetFlags {
@@ -32,6 +33,8 @@ export interface TargetDefaults {
   rosterDefaults: RosterEntry;
   /** For `~` in key paths. */
   homeDir: string;
+  /** What the CLI flags set, apart from the config: they rank above ssh_config, the config's ssh_* keys below it. */
+  fromFlags: Pick<TargetFlags, 'user' | 'priv' | 'identitiesOnly'>;
 }
 
 export interface TargetDefaultsInput {
@@ -45,7 +48,7 @@ export interface TargetDefaultsInput {
 }
 
 /** Empty strings mean "unset" in salt's defaults (`ssh_passwd: ""`). */
-function nonEmpty(s: string | undefined): string | undefined {
+export function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
@@ -62,7 +65,13 @@ export function buildTargetDefaults(input: TargetDefaultsInput): TargetDefaults 
     identitiesOnly: flags.identitiesOnly ?? read('ssh_identities_only', v.boolean) ?? false,
     rosterDefaults: rosterDefaults === undefined ? {} : validateEntry(rosterDefaults, `${where}: roster_defaults`),
     homeDir: input.homeDir,
+    fromFlags: {},
   };
+  const flagUser = nonEmpty(flags.user);
+  const flagPriv = nonEmpty(flags.priv);
+  if (flagUser !== undefined) out.fromFlags.user = flagUser;
+  if (flagPriv !== undefined) out.fromFlags.priv = flagPriv;
+  if (flags.identitiesOnly !== undefined) out.fromFlags.identitiesOnly = flags.identitiesOnly;
   const passwd = nonEmpty(flags.passwd) ?? nonEmpty(read('ssh_passwd', v.secret));
   const priv = nonEmpty(flags.priv) ?? nonEmpty(read('ssh_priv', v.string));
   const privPasswd = nonEmpty(flags.privPasswd) ?? nonEmpty(read('ssh_priv_passwd', v.secret));
@@ -77,7 +86,7 @@ export function buildTargetDefaults(input: TargetDefaultsInput): TargetDefaults 
 }
 
 /** `~` and `~/x` expand to the home dir; salt's `agent-forwarding` priv means no key file. */
-function keyPath(priv: string | undefined, homeDir: string): string | undefined {
+export function keyPath(priv: string | undefined, homeDir: string): string | undefined {
   if (priv === undefined || priv === '' || priv === 'agent-forwarding') return undefined;
   if (priv === '~') return homeDir;
   if (priv.startsWith('~/')) return join(homeDir, priv.slice(2));
@@ -113,5 +122,7 @@ export function resolveTarget(id: string, entry: RosterEntry, defaults: TargetDe
   if (defaults.minionOpts !== undefined || e.minion_opts !== undefined) {
     target.minionOpts = { ...defaults.minionOpts, ...e.minion_opts };
   }
+  const command = commandSettings(e, defaults.homeDir);
+  if (command !== undefined) target.command = command;
   return target;
 }

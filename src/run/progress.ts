@@ -6,7 +6,7 @@ export interface Progress {
   stop(): void;
 }
 
-const SILENT: Progress = { hostDone() {}, clear() {}, stop() {} };
+export const SILENT_PROGRESS: Progress = Object.freeze({ hostDone() {}, clear() {}, stop() {} });
 
 /** Only on a terminal, never when stderr is piped or under cron/CI. */
 export function createProgress(
@@ -15,7 +15,7 @@ export function createProgress(
   env: NodeJS.ProcessEnv,
   now: () => number = Date.now,
 ): Progress {
-  if (!stream.isTTY || env.CI || env.TERM === 'dumb' || total < 2) return SILENT;
+  if (!stream.isTTY || env.CI || env.TERM === 'dumb' || total < 2) return SILENT_PROGRESS;
   const startedAt = now();
   let done = 0;
   let failed = 0;

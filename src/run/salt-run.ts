@@ -1,3 +1,4 @@
+import type { Logger } from '../core/log.js';
 import { ExitCode } from '../errors.js';
 import { listRunners, loadRunner } from '../runners/registry.js';
 import { parseFunctionArgs } from '../job/args.js';
@@ -16,8 +17,9 @@ export interface SaltRunOptions extends ConfigFlags, OutputFlags {
 }
 
 /** `salt-run jobs.*` read the master job cache: the local cache, or e.g. mysql when `master_job_cache: mysql`. */
-async function openJobCache(session: CacheSession): Promise<{ cache: JobCache; close(): Promise<void> }> {
+async function openJobCache(session: CacheSession, log?: Logger): Promise<{ cache: JobCache; close(): Promise<void> }> {
   const name = masterJobCacheName(session.config.opts);
+  log?.debug(`jobs.* read ${name === undefined ? 'the local job cache' : `master_job_cache ${name}`}`);
   if (name === undefined) return { cache: session.cache, close: async () => {} };
   const returner = await loadReturner(name, { opts: session.config.opts, localCache: session.cache });
   requireCapability(returner, 'jobCache', 'master_job_cache');
@@ -37,7 +39,7 @@ export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<n
     const session = await openCacheSession(options, io);
     try {
       const { args, kwargs } = parseFunctionArgs(options.argv);
-      const jobCache = await openJobCache(session);
+      const jobCache = await openJobCache(session, io.log);
       try {
         const context: ReturnersRunnerContext = {
           cache: jobCache.cache,

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { ArgumentError } from '../modules/types.js';
-import { CacheError, UsageError } from '../errors.js';
+import { CacheError, UsageError, type BrineError } from '../errors.js';
 import { loadFunction } from '../modules/registry.js';
-import { nodegroupsFromOpts, selectTargets, type TargetType } from '../targeting/match.js';
+import { loadTarget, type TargetType } from '../targeting/match.js';
 import { createTransports } from '../transport/registry.js';
 import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
 import { parseFunctionArgs } from '../job/args.js';
@@ -11,8 +11,17 @@ import { runJob } from '../job/run-job.js';
 import type { ReturnStatus } from '../job/types.js';
 import { openDisplay, verboseBanner, type Display, type OutputFlags } from '../display/display.js';
 import { askPassword } from './askpass.js';
-import { createProgress } from './progress.js';
+import { acquireAuditLock, isLockWanted, type AuditLock } from './audit-lock.js';
+import { deadlineSeconds, isMachineReadable, jobReportLines, writeJidFile } from './job-report.js';
+import { resolveJobSpec } from './rerun.js';
+import { startDriftRun } from './drift-run.js';
+import { createProgress, SILENT_PROGRESS } from './progress.js';
+import type { Logger } from '../core/log.js';
 import { loadSession, type SessionFlags } from './session.js';
+import { withSshTarget } from './target-hosts.js';
+import { loadPreFlightScripts } from './pre-flight-scripts.js';
+import { applySaltfileFlags } from './saltfile-flags.js';
+import { thinNote } from './thin-notes.js';
 
 export interface SaltSshOptions extends SessionFlags, OutputFlags {
   tgt?: string;
@@ -29,6 +38,22 @@ export interface SaltSshOptions extends SessionFlags, OutputFlags {
   noHostKeys: boolean;
   askpass: boolean;
   timeout?: number;
+  /** `--lock`/`--no-lock`; absent: the `ssh_lock` key. */
+  lock?: boolean;
+  jidFile?: string;
+  /** `--deadline` seconds; absent: the `ssh_run_deadline` key. */
+  deadline?: number;
+  rerunFailed?: string;
+  /** `--changes`: print only hosts whose return differs from the audit's previous run. */
+  isChangesOnly?: boolean;
+  /** `--return-only failed,changed`: what the `--return` returners get (delivery/alert-filter.ts). */
+  returnOnly?: string;
+  /** `--key-deploy`: deploy the key with the password to hosts that refuse it (job/key-deploy.ts). */
+  keyDeploy?: boolean;
+  /** `--delimiter` for -G. */
+  delimiter?: string;
+  /** Thin flags given (`-W/--rand-thin-dir`…): noted once, they have nothing to do. */
+  thinFlags?: string[];
 }
 
 export interface ProcessIo {
@@ -36,6 +61,8 @@ export interface ProcessIo {
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** `-l/--log-level` (and `--log-file`): made by the command, passed to the transport and the job. */
+  log?: Logger;
 }
 
 /** Default per-host command timeout: long enough for real work, short enough that a hung host ends a cron audit. */
@@ -50,7 +77,11 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
   if (options.askpass) options.passwd = await askPassword('Password: ');
   const session = await loadSession(options, io);
   const { config, roster } = session;
+  options = applySaltfileFlags(options, config.saltfileValues);
+  const note = thinNote({ flags: options.thinFlags ?? [], saltfile: config.saltfileValues, roster, ...minionOptsOf(config.opts) });
+  if (note !== undefined) io.stderr.write(`${note}\n`);
   let opened: Display | undefined;
+  let lock: AuditLock | undefined;
   try {
     // A failed write must not abort the job: every return is still committed, and the failure exits 74 at the end.
     const display = openDisplay(options, io, { isDeferringErrors: true });
@@ -61,17 +92,26 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
       display.show({ [config.rosterFile]: hosts });
       return display.finish(0);
     }
-    if (options.tgt === undefined || options.fun === undefined) throw new UsageError('Insufficient arguments');
-    const ids = selectTargets([...roster.keys()], options.tgt, options.targetType, nodegroupsFromOpts(config.opts));
-    const targets = ids.map((id) => session.resolve(id));
+    const spec = await resolveJobSpec(options, session.cache, [...roster.keys()], config.opts, (line) => io.stderr.write(`${line}\n`));
+    if (spec === undefined) return display.finish(0);
+    const targets = await loadPreFlightScripts(spec.ids.map((id) => withSshTarget(session.resolve(id), spec.sshTarget)), io.cwd);
 
-    const fun = options.isRawShell ? 'ssh._raw' : options.fun;
-    const argv = options.isRawShell ? [options.fun, ...options.argv] : options.argv;
-    const parsed = options.isRawShell ? { args: [argv.join(' ')], kwargs: {} } : parseFunctionArgs(argv);
-    const fn = options.isRawShell ? rawShell : await asUsage(() => loadFunction(fun));
+    const fun = spec.isRawShell ? 'ssh._raw' : spec.fun;
+    const argv = spec.isRawShell ? [spec.fun, ...spec.argv] : spec.argv;
+    const parsed = spec.isRawShell ? { args: [argv.join(' ')], kwargs: {} } : parseFunctionArgs(argv);
+    const fn = spec.isRawShell ? rawShell : await asUsage(() => loadFunction(fun));
     await asUsage(() => fn.prepare({ fun, args: parsed.args, kwargs: parsed.kwargs, jid: '0', target: targets[0] as HostTarget }));
+    // a bad --return-only or <returner>.return_only is refused before the lock, forwarding or any host
+    const drift = startDriftRun(options, config.opts, session.cache, (line) => io.stderr.write(`${line}\n`));
+    const deadlineSec = deadlineSeconds(options.deadline, config);
+    // Taken before anything is written for this run (forwarding, the jid), so a skipped run leaves only its line.
+    if (isLockWanted(options.lock, config)) {
+      lock = acquireAuditLock(config.cachedir, { configDir: config.configDir, fun, argv, tgt: spec.tgt, tgtType: spec.targetType });
+    }
+    let jidFileFailure: BrineError | undefined;
 
-    const progress = createProgress(io.stderr, targets.length, io.env);
+    // Log lines would run into the progress line, so a verbose log level goes without one.
+    const progress = io.log?.isEnabled('info') === true ? SILENT_PROGRESS : createProgress(io.stderr, targets.length, io.env);
     const controller = new AbortController();
     const started = { jid: undefined as string | undefined, returned: 0 };
     const onSignal = () => {
@@ -86,13 +126,17 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const forwarding = await session.startForwarding();
+    const routeReturn = drift.routeFor(forwarding.returnerNames);
+    // folded groups identical returns, so it needs every host at once, as --static does
+    const isStatic = options.isStatic || options.out === 'folded';
     try {
       // --static prints every host at the end, so only then are the returns kept here.
       const kept = new Map<string, unknown>();
       const outcome = await runJob(
         {
-          tgt: options.tgt,
-          tgtType: options.targetType,
+          tgt: loadTarget(spec.tgt, spec.targetType),
+          tgtType: spec.targetType,
+          ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
           targets,
           fun,
           argv,
@@ -104,6 +148,8 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
           maxOutputBytes: session.maxOutputBytes,
           connect: {
             hostKeys: hostKeyPolicy(options, session.knownHostsFile),
+            ...(options.keyDeploy === true ? { keyDeploy: true } : {}),
+            ...(io.log === undefined ? {} : { log: io.log }),
             ...agent(io.env),
             warn: (line) => {
               progress.clear();
@@ -111,6 +157,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
             },
           },
           forwardTo: forwarding.returnerNames,
+          ...(routeReturn === undefined ? {} : { routeReturn }),
         },
         {
           cache: session.cache,
@@ -118,21 +165,37 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
           now: () => new Date(),
           user: config.opts.user === undefined ? userInfo().username : String(config.opts.user),
           pid: process.pid,
+          ...(io.log === undefined ? {} : { log: io.log }),
         },
         {
           signal: controller.signal,
+          ...(deadlineSec === undefined ? {} : { deadlineSec }),
           hooks: {
             onStarted: ({ jid }) => {
               started.jid = jid;
               // the load is queued: deliver it now, as salt's save_load runs before any host is contacted
               forwarding.notify();
-              if (options.isVerbose) display.write(verboseBanner(jid));
+              lock?.setJid(jid);
+              if (options.jidFile !== undefined) {
+                try {
+                  writeJidFile(options.jidFile, jid);
+                } catch (err) {
+                  jidFileFailure = err as BrineError;
+                }
+              }
+              if (!options.isVerbose) return;
+              // a parser reading stdout (--out json) gets one clean document; the jid is on stderr
+              if (isMachineReadable(options.out)) {
+                progress.clear();
+                io.stderr.write(verboseBanner(jid));
+              } else display.write(verboseBanner(jid));
             },
-            onReturned: ({ ret }) => {
+            onReturned: async ({ ret }) => {
               started.returned += 1;
               progress.hostDone(!ret.success);
               forwarding.notify();
-              if (options.isStatic) return void kept.set(ret.id, ret.return);
+              if (!(await drift.isShown(ret))) return;
+              if (isStatic) return void kept.set(ret.id, ret.return);
               progress.clear();
               display.show({ [ret.id]: ret.return });
             },
@@ -140,9 +203,12 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
         },
       );
       progress.stop();
-      if (options.isStatic) display.show(Object.fromEntries(kept));
+      if (isStatic) display.show(Object.fromEntries(kept));
       if (options.isVerbose) display.write(missingHosts(targets, outcome.returns, display));
+      const changesNote = await drift.note(outcome.jid, io.stderr.isTTY === true);
+      if (changesNote !== undefined) io.stderr.write(`${changesNote}\n`);
       if (outcome.wasInterrupted) io.stderr.write(interruptedLine(outcome.jid, targets.length - outcome.returns.size, targets.length));
+      io.stderr.write(jobReportLines(outcome));
       await forwarding.finish();
       if (outcome.cacheError !== undefined) {
         display.close();
@@ -150,15 +216,25 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
         throw new CacheError(`${outcome.cacheError.message}${outputFailure}`, { cause: outcome.cacheError });
       }
       if (!session.keepsLocalReturns) await session.cache.dropDeliveredReturns(outcome.jid);
+      if (jidFileFailure !== undefined) {
+        display.close();
+        throw jidFileFailure;
+      }
       return display.finish(outcome.exitCode);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.stop();
     }
   } finally {
+    lock?.release();
     opened?.close();
     await session.close();
   }
+}
+
+function minionOptsOf(opts: Readonly<Record<string, unknown>>): { minionOpts?: Record<string, unknown> } {
+  const value = opts['ssh_minion_opts'];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? { minionOpts: value as Record<string, unknown> } : {};
 }
 
 function interruptedLine(jid: string, unfinished: number, total: number): string {

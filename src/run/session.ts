@@ -1,9 +1,14 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type BrineConfig } from '../config/load.js';
+import { access } from 'node:fs/promises';
+import type { Logger } from '../core/log.js';
+import { ConfigError } from '../errors.js';
+import { loadConfig, missingRosterMessage, type BrineConfig } from '../config/load.js';
 import { expandPath } from '../config/paths.js';
 import { loadRoster } from '../roster/load.js';
-import { buildTargetDefaults, resolveTarget, type TargetFlags } from '../roster/resolve.js';
+import { buildTargetDefaults, type TargetFlags } from '../roster/resolve.js';
+import { resolveHostTarget } from '../roster/ssh-target.js';
+import { buildSshContext, type SshConfigFlags } from './ssh-context.js';
 import type { Roster } from '../roster/load.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../transport/output-buffer.js';
 import type { HostTarget } from '../transport/types.js';
@@ -17,12 +22,13 @@ export interface ConfigFlags {
   rosterFile?: string;
 }
 
-export interface SessionFlags extends ConfigFlags, TargetFlags, ReturnerFlags {}
+export interface SessionFlags extends ConfigFlags, TargetFlags, ReturnerFlags, SshConfigFlags {}
 
 export interface ProcessEnvIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stderr: NodeJS.WriteStream;
+  log?: Logger;
 }
 
 /** The config and the local job cache, as both salt-ssh and salt-run need them. */
@@ -42,7 +48,10 @@ export async function openCacheSession(flags: ConfigFlags, io: ProcessEnvIo): Pr
     ...(flags.saltfile === undefined ? {} : { saltfile: flags.saltfile }),
     ...(flags.rosterFile === undefined ? {} : { rosterFile: flags.rosterFile }),
   });
-  const cache = openLocalCache(localCacheFile({ cachedir: config.cachedir }));
+  const cacheFile = localCacheFile({ cachedir: config.cachedir });
+  io.log?.debug(`config: dir ${config.configDir}, master ${config.masterFile ?? '(none)'}, Saltfile ${config.saltfile ?? '(none)'}`);
+  io.log?.debug(`local job cache: ${cacheFile}`);
+  const cache = openLocalCache(cacheFile);
   return { config, cache, close: () => cache.close() };
 }
 
@@ -63,7 +72,9 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
   const base = await openCacheSession(flags, io);
   const { config } = base;
   try {
+    if (!(await exists(config.rosterFile))) throw new ConfigError(missingRosterMessage(config));
     const roster = await loadRoster(config.rosterFile);
+    io.log?.debug(`roster: ${config.rosterFile} (${roster.size} ${roster.size === 1 ? 'entry' : 'entries'})`);
     const home = homedir();
     const defaults = buildTargetDefaults({
       opts: config.opts,
@@ -72,6 +83,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       homeDir: home,
       where: config.masterFile ?? config.configDir,
     });
+    const ssh = buildSshContext(flags, config.opts, io, home);
     await applyRetention(base.cache, config.opts, new Date(), RUN_START_BATCH, (line) => io.stderr.write(`${line}\n`));
     const keepsLocalReturns = config.opts.job_cache !== false || masterJobCacheName(config.opts) === undefined;
     if (keepsLocalReturns && config.opts.job_cache === false) {
@@ -85,7 +97,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       maxProcs: Number(config.opts.ssh_max_procs ?? 25),
       maxOutputBytes: Number(config.opts.ssh_max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES),
       knownHostsFile: typeof knownHosts === 'string' ? expandPath(knownHosts, { cwd: io.cwd, homeDir: home }) : join(home, '.ssh', 'known_hosts'),
-      resolve: (id) => resolveTarget(id, roster.get(id) ?? {}, defaults),
+      resolve: (id) => resolveHostTarget(id, roster.get(id) ?? {}, defaults, ssh),
       startForwarding: () => startForwarding(flags, config, base.cache, (line) => io.stderr.write(`${line}\n`)),
     };
   } catch (err) {
@@ -103,4 +115,11 @@ function pickTargetFlags(flags: SessionFlags): TargetFlags {
   if (flags.sudo) picked.sudo = true;
   if (flags.identitiesOnly) picked.identitiesOnly = true;
   return picked;
+}
+
+function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -42,8 +42,12 @@ async function loadJob(jid: string, ctx: RunnerContext): Promise<{ job: JobRecor
 }
 
 /** Beyond salt: `Interrupted: true` for a run stopped by SIGINT/SIGTERM, so its missing hosts read as cut off, not failed. */
-function interruptedMark(job: JobRecord): { Interrupted?: true } {
-  return job.interrupted === true ? { Interrupted: true } : {};
+function interruptedMark(job: JobRecord): { Interrupted?: true; DeadlinePassed?: true } {
+  return {
+    ...(job.interrupted === true ? { Interrupted: true as const } : {}),
+    // also brine's: `--deadline` cut the run, and its unfinished hosts are returned as timed out
+    ...(job.deadlinePassed === true ? { DeadlinePassed: true as const } : {}),
+  };
 }
 
 function printJobData(job: JobRecord, returns: Record<string, HostReturn>): Record<string, unknown> {
@@ -108,12 +112,17 @@ export const printJob: RunnerFunction = {
 
 const LIST_JOBS_PARAMS = [
   'ext_source', 'outputter', 'search_metadata', 'search_function', 'search_target',
-  'start_time', 'end_time', 'display_progress', 'limit', 'offset',
+  'start_time', 'end_time', 'display_progress', 'limit', 'offset', 'search_arguments',
 ] as const;
 
-function jobQuery(fun: string, a: Record<string, unknown>, names: { metadata: string; function: string; target: string }): JobQuery {
+function jobQuery(
+  fun: string,
+  a: Record<string, unknown>,
+  names: { metadata: string; function: string; target: string; arguments?: string },
+): JobQuery {
   const functions = toGlobList(fun, names.function, a[names.function]);
-  const target = toOptionalString(fun, names.target, a[names.target]);
+  const argsGlob = names.arguments === undefined ? undefined : toOptionalString(fun, names.arguments, a[names.arguments]);
+  const targets = toGlobList(fun, names.target, a[names.target]);
   const metadata = toDict(fun, names.metadata, a[names.metadata]);
   const startTime = toTime(fun, 'start_time', a['start_time']);
   const endTime = toTime(fun, 'end_time', a['end_time']);
@@ -121,7 +130,8 @@ function jobQuery(fun: string, a: Record<string, unknown>, names: { metadata: st
   const offset = toCount(fun, 'offset', a['offset'], 0);
   return {
     ...(functions === undefined ? {} : { functions }),
-    ...(target === undefined ? {} : { target }),
+    ...(targets === undefined ? {} : { targets }),
+    ...(argsGlob === undefined ? {} : { arguments: argsGlob }),
     ...(metadata === undefined ? {} : { metadata }),
     ...(startTime === undefined ? {} : { startTime }),
     ...(endTime === undefined ? {} : { endTime }),
@@ -134,13 +144,13 @@ function jobQuery(fun: string, a: Record<string, unknown>, names: { metadata: st
 export const LIST_JOBS_PAGE = 100;
 
 export const listJobs: RunnerFunction = {
-  doc: 'List all detectable jobs, newest first: {jid: {Function, Arguments, Target, Target-type, User, StartTime}}. Args: ext_source, outputter, search_metadata (dict, any pair matches), search_function (glob, list or comma string), search_target (glob), start_time, end_time, display_progress=False; beyond salt: limit (default 100, 0 = all), offset.',
+  doc: 'List all detectable jobs, newest first: {jid: {Function, Arguments, Target, Target-type, User, StartTime}}. Args: ext_source, outputter, search_metadata (dict, any pair matches), search_function (glob, list or comma string), search_target (glob, list or comma string; any id of a list target), start_time, end_time, display_progress=False; beyond salt: search_arguments (glob over the arguments joined with spaces), limit (default 100, 0 = all), offset.',
   async run(args, kwargs, ctx) {
     const fun = 'jobs.list_jobs';
     const a = bindArgs(fun, LIST_JOBS_PARAMS, [], args, kwargs);
     checkSource(fun, a['ext_source'], ctx);
     const outputter = toOptionalString(fun, 'outputter', a['outputter']);
-    const query = jobQuery(fun, a, { metadata: 'search_metadata', function: 'search_function', target: 'search_target' });
+    const query = jobQuery(fun, a, { metadata: 'search_metadata', function: 'search_function', target: 'search_target', arguments: 'search_arguments' });
     progress(ctx, toBool(fun, 'display_progress', a['display_progress'], false), `Querying returner ${ctx.cache.name} for jobs.`);
     const { limit = LIST_JOBS_PAGE, ...rest } = query;
     // one job more than the page tells whether there is a next page
@@ -179,7 +189,7 @@ export const listJobsFilter: RunnerFunction = {
 };
 
 export const lastRun: RunnerFunction = {
-  doc: 'print_job of the most recent job matching the filters, or False. Args: ext_source, outputter, metadata (dict), function (glob, list or comma string), target (glob), display_progress=False.',
+  doc: 'print_job of the most recent job matching the filters, or False. Args: ext_source, outputter, metadata (dict), function (glob, list or comma string), target (glob, list or comma string), display_progress=False.',
   async run(args, kwargs, ctx) {
     const fun = 'jobs.last_run';
     const a = bindArgs(fun, ['ext_source', 'outputter', 'metadata', 'function', 'target', 'display_progress'], [], args, kwargs);

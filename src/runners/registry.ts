@@ -7,6 +7,7 @@ type RunnerLoader = () => Promise<RunnerFunction>;
 const RUNNERS: Readonly<Record<string, RunnerLoader>> = Object.freeze({
   'jobs.active': async () => (await import('./jobs.js')).active,
   'jobs.clean': async () => (await import('./jobs.js')).clean,
+  'jobs.diff': async () => (await import('./diff.js')).diff,
   'jobs.exit_success': async () => (await import('./jobs.js')).exitSuccess,
   'jobs.last_run': async () => (await import('./jobs.js')).lastRun,
   'jobs.list_job': async () => (await import('./jobs.js')).listJob,
@@ -14,6 +15,7 @@ const RUNNERS: Readonly<Record<string, RunnerLoader>> = Object.freeze({
   'jobs.list_jobs_filter': async () => (await import('./jobs.js')).listJobsFilter,
   'jobs.lookup_jid': async () => (await import('./jobs.js')).lookupJid,
   'jobs.print_job': async () => (await import('./jobs.js')).printJob,
+  'returners.clean': async () => (await import('./returners.js')).clean,
   'returners.flush': async () => (await import('./returners.js')).flush,
   'returners.init': async () => (await import('./returners.js')).init,
   'returners.pending': async () => (await import('./returners.js')).pending,

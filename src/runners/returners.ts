@@ -1,8 +1,13 @@
 /**
- * `salt-run returners.init|flush|pending` (brine's own): create a returner's tables, deliver what
- * is waiting in the local delivery queue, list what waits (exit 75 while anything does, for monitoring).
+ * `salt-run returners.init|flush|pending|clean` (brine's own): create a returner's tables, deliver what
+ * is waiting in the local delivery queue, list what waits (exit 75 while anything does, for monitoring),
+ * prune a returner store's old rows.
  */
+import { DEFAULTS } from '../config/defaults.js';
+import { clip } from '../config/validate.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { keepJobsSeconds } from '../salt/retention.js';
+import { toCount } from './args.js';
 import type { DeliveryQueue, JobCache, PendingSummary } from '../jobcache/types.js';
 import { EVENT_PREFIX, eventQueueName, returnerOfQueue } from '../delivery/deliveries.js';
 import { closeQuietly, flushPending } from '../delivery/forward.js';
@@ -90,7 +95,11 @@ export const flush: RunnerFunction = {
   async run(args, kwargs, ctx): Promise<RunnerResult> {
     const name = returnerArg('returners.flush', args, kwargs, false);
     const timeout = Number(kwargs['timeout'] ?? DEFAULT_FLUSH_TIMEOUT_SEC);
-    if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`returners.flush: timeout must be a number of seconds, got '${String(kwargs['timeout'])}'`);
+    if (!Number.isFinite(timeout) || timeout < 0 || timeout > DEFAULTS.maxTimeoutSec) {
+      throw new UsageError(
+        `returners.flush: timeout must be a number of seconds up to ${DEFAULTS.maxTimeoutSec}, got '${clip(String(kwargs['timeout']))}'`,
+      );
+    }
     const local = localOf(ctx);
     if (isTrue('returners.flush', 'retry_failed', kwargs['retry_failed'])) {
       await local.retrySetAside(pendingOf(await local.listPending(), name).map((s) => s.returner));
@@ -158,5 +167,36 @@ export const pending: RunnerFunction = {
       };
     }
     return { data, exitCode: summaries.some((s) => s.count > 0) ? ExitCode.TEMP_FAIL : ExitCode.OK };
+  },
+};
+
+/** The retention a returner store keeps: `keep_jobs_seconds=` > `<returner>.keep_jobs_seconds` > the master's `keep_jobs_seconds`. */
+function returnerKeepSeconds(name: string, kwargs: Record<string, unknown>, ctx: RunnerContext): number {
+  const given = toCount('returners.clean', 'keep_jobs_seconds', kwargs['keep_jobs_seconds'], 0);
+  if (given !== undefined) return given;
+  const own = toCount('returners.clean', `${name}.keep_jobs_seconds`, ctx.opts[`${name}.keep_jobs_seconds`], 0);
+  return own ?? keepJobsSeconds(ctx.opts);
+}
+
+export const clean: RunnerFunction = {
+  doc:
+    'Remove old rows from a returner\'s own store (salt prunes it only as master_job_cache): jids older\n' +
+    'than keep_jobs_seconds or whose returns are, and salt_returns/salt_events rows by alter_time, in\n' +
+    'short batches of batch_size rows (default 1000). keep_jobs_seconds defaults to <returner>.keep_jobs_seconds,\n' +
+    'then the master\'s keep_jobs_seconds; 0 keeps everything. Prints the rows removed per table.\n\n' +
+    'CLI Example:\n\n    salt-run returners.clean mysql\n    salt-run returners.clean mysql keep_jobs_seconds=604800\n' +
+    '    salt-run returners.clean mysql return_config=alternative',
+  async run(args, kwargs, ctx): Promise<RunnerResult> {
+    const name = returnerArg('returners.clean', args, kwargs, true) ?? '';
+    const keepSeconds = returnerKeepSeconds(name, kwargs, ctx);
+    const batchSize = toCount('returners.clean', 'batch_size', kwargs['batch_size'], 1);
+    const returner = await loadReturner(name, loadContext(ctx, kwargs, (ctx as ReturnersRunnerContext).localCache ?? ctx.cache));
+    try {
+      if (!returner.cleanOldRows) throw new UsageError(`returners.clean: returner '${name}' keeps no rows of its own to clean`);
+      const removed = await returner.cleanOldRows(keepSeconds, batchSize === undefined ? {} : { batchSize });
+      return { data: { [name]: removed }, exitCode: ExitCode.OK };
+    } finally {
+      await returner.close();
+    }
   },
 };

@@ -2,12 +2,18 @@ import { createContext, runInContext } from 'node:vm';
 import { ConfigError, NoMatchError, UsageError } from '../errors.js';
 import { clip, describeValue, isMapping } from '../config/validate.js';
 import { fnmatchToRegExp } from '../salt/fnmatch.js';
+import { subdictMatch } from './grain.js';
 
-export type TargetType = 'glob' | 'pcre' | 'list' | 'nodegroup';
+export type TargetType = 'glob' | 'pcre' | 'list' | 'nodegroup' | 'grain';
 
 /** salt's `-L`: a comma string (brine also splits on whitespace). */
 export function splitList(tgt: string): string[] {
   return tgt.split(/[\s,]+/).filter((s) => s !== '');
+}
+
+/** The load's `tgt` as salt stores it: a list for `-L` (so search_target finds each host), the text otherwise. */
+export function loadTarget(tgt: string, type: TargetType): string | string[] {
+  return type === 'list' ? splitList(tgt) : tgt;
 }
 
 /** Python `re` spellings that JS reads differently (`\Z` would silently mean `Z`). */
@@ -106,6 +112,10 @@ function nodegroupMatcher(tgt: string, nodegroups: Readonly<Record<string, unkno
 export interface MatchOptions {
   /** Overrides PCRE_TIME_LIMIT_MS (tests). */
   pcreTimeLimitMs?: number;
+  /** `-G`: each host's cached grains (hosts without any are not matched). */
+  grains?: ReadonlyMap<string, Record<string, unknown>>;
+  /** `--delimiter` for nested grains (salt's default `:`). */
+  delimiter?: string;
 }
 
 /**
@@ -132,6 +142,14 @@ export function matchTargets(
     }
     case 'nodegroup':
       return ids.filter(nodegroupMatcher(tgt, nodegroups));
+    case 'grain': {
+      const { grains } = options;
+      if (grains === undefined) throw new UsageError('-G/--grain: no cached grains were given to match against');
+      return ids.filter((id) => {
+        const hostGrains = grains.get(id);
+        return hostGrains !== undefined && subdictMatch(hostGrains, tgt, options.delimiter ?? ':');
+      });
+    }
   }
 }
 
@@ -141,8 +159,9 @@ export function selectTargets(
   tgt: string,
   type: TargetType,
   nodegroups: Readonly<Record<string, unknown>>,
+  options: MatchOptions = {},
 ): string[] {
-  const matched = matchTargets(ids, tgt, type, nodegroups);
+  const matched = matchTargets(ids, tgt, type, nodegroups, options);
   if (matched.length === 0) throw new NoMatchError();
   return matched;
 }
@@ -151,11 +170,12 @@ const FLAG_TYPES: ReadonlyArray<readonly [string, TargetType]> = [
   ['-E/--pcre', 'pcre'],
   ['-L/--list', 'list'],
   ['-N/--nodegroup', 'nodegroup'],
+  ['-G/--grain', 'grain'],
 ];
 
 /** Picks the target type from the boolean flags; more than one is a usage error, none is glob. */
-export function targetTypeFromFlags(flags: { pcre?: boolean; list?: boolean; nodegroup?: boolean }): TargetType {
-  const chosen = FLAG_TYPES.filter(([, type]) => flags[type as 'pcre' | 'list' | 'nodegroup'] === true);
+export function targetTypeFromFlags(flags: { pcre?: boolean; list?: boolean; nodegroup?: boolean; grain?: boolean }): TargetType {
+  const chosen = FLAG_TYPES.filter(([, type]) => flags[type as 'pcre' | 'list' | 'nodegroup' | 'grain'] === true);
   if (chosen.length > 1) {
     throw new UsageError(`only one target type may be given (got ${chosen.map(([flag]) => flag).join(', ')})`);
   }

@@ -2,9 +2,11 @@ import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ParsedKey, ServerHostKeyAlgorithm } from 'ssh2';
-import { verifyHostKey } from './host-key-check.js';
+import { hostKeyName, hostKeyPolicyFor, verifyHostKey } from './host-key-check.js';
 import { createKnownHostsStore, type KnownHostsStore } from './known-hosts-file.js';
 import { socketError, timeoutError, type ConnectStage } from './ssh-errors.js';
+import { connectTrace, type KeyFileNames } from './ssh-log.js';
+import { openRoute, type ClientVia } from './ssh-route.js';
 import { createSession } from './ssh-session.js';
 import { createSsh2Internals, keyWithSigner, noMoreAuthMethods, type Ssh2Internals } from './ssh2-internals.js';
 import {
@@ -29,6 +31,7 @@ interface SharedFiles {
 interface Shared {
   files: SharedFiles;
   internals: Ssh2Internals;
+  keyFiles: KeyFileNames;
 }
 
 export interface SshTransportOptions {
@@ -43,19 +46,23 @@ function debugToStderr(line: string): void {
 /** The SSH transport: one ssh2 connection per host, host keys checked against known_hosts. */
 export function createSshTransport(options: SshTransportOptions = {}): Transport {
   const keysByFile = new Map<string, Promise<ParsedKey | string>>();
+  const keyFiles: KeyFileNames = new WeakMap();
   const files: SharedFiles = {
     knownHosts: createKnownHostsStore(),
     privateKey(file, passphrase) {
       const cacheKey = `${file}\0${passphrase ?? ''}`;
       let loaded = keysByFile.get(cacheKey);
       if (!loaded) {
-        loaded = loadPrivateKey(file, passphrase);
+        loaded = loadPrivateKey(file, passphrase).then((key) => {
+          if (typeof key !== 'string') keyFiles.set(key, file);
+          return key;
+        });
         keysByFile.set(cacheKey, loaded);
       }
       return loaded;
     },
   };
-  const shared: Shared = { files, internals: createSsh2Internals(options.debug ?? debugToStderr) };
+  const shared: Shared = { files, internals: createSsh2Internals(options.debug ?? debugToStderr), keyFiles };
   return { connect: (target, connectOptions) => connectHost(target, connectOptions, shared) };
 }
 
@@ -103,17 +110,19 @@ function withKeyObjectSigner(key: ParsedKey): ParsedKey {
   return keyWithSigner(key, sign);
 }
 
-/** Builds the auth methods in order: key file, agent, password (+ keyboard-interactive with it). */
+/** Builds the auth methods in order: key files (`priv`, then ssh_config's IdentityFile), agent, password (+ keyboard-interactive with it). */
 async function authPlan(target: HostTarget, options: ConnectOptions, files: SharedFiles) {
   const username = target.user;
   const methods: AnyAuthMethod[] = [];
-  let keyProblem: string | undefined;
-  if (target.priv !== undefined) {
-    const key = await files.privateKey(target.priv, target.privPasswd);
-    if (typeof key === 'string') keyProblem = key;
+  const keyFiles = [...(target.priv === undefined ? [] : [target.priv]), ...(target.identityFiles ?? [])];
+  const keyProblems: string[] = [];
+  for (const file of keyFiles) {
+    const key = await files.privateKey(file, target.privPasswd);
+    if (typeof key === 'string') keyProblems.push(key);
     else methods.push({ type: 'publickey', username, key });
   }
-  const skipAgent = target.identitiesOnly && target.priv !== undefined;
+  const keyProblem = keyProblems.length > 0 ? keyProblems.join('; ') : undefined;
+  const skipAgent = target.identitiesOnly && keyFiles.length > 0;
   if (options.agentSocket !== undefined && !skipAgent) {
     methods.push({ type: 'agent', username, agent: options.agentSocket });
   }
@@ -152,10 +161,19 @@ function wireName(type: AuthenticationType): AuthenticationType {
   return type === 'agent' ? 'publickey' : type;
 }
 
-async function connectHost(target: HostTarget, options: ConnectOptions, { files, internals }: Shared): Promise<Session> {
+async function connectHost(target: HostTarget, options: ConnectOptions, shared: Shared): Promise<Session> {
+  const { client } = await openRoute(target, (hop, via) => openClient(hop, options, shared, via), options.signal);
+  return createSession(client, target, shared.internals);
+}
+
+/** One logged-in ssh2 client for `target` (the host or a jump host), carried by `via`. */
+async function openClient(target: HostTarget, options: ConnectOptions, { files, internals, keyFiles }: Shared, via: ClientVia) {
   const { host, port } = target;
-  const hostKeys = options.hostKeys;
-  const knownHosts = hostKeys.mode === 'none' ? undefined : await files.knownHosts.load(hostKeys.knownHostsFile);
+  const trace = connectTrace(target, options.log, keyFiles);
+  const hostKeys = hostKeyPolicyFor(target, options.hostKeys);
+  const keyName = hostKeyName(target);
+  const knownHosts = hostKeys.mode === 'none' ? [] : await Promise.all(hostKeys.files.map((file) => files.knownHosts.load(file)));
+  const knownKeyTypes = [...new Set(knownHosts.flatMap((file) => file.keyTypes(keyName.host, keyName.port)))];
   const { methods, keyProblem } = await authPlan(target, options, files);
   const denied = (tried: string[]) =>
     `${target.user}@${host}: Permission denied (${tried.join(',') || 'none'}).${keyProblem ? ` (${keyProblem})` : ''}`;
@@ -164,7 +182,7 @@ async function connectHost(target: HostTarget, options: ConnectOptions, { files,
   }
   if (options.signal?.aborted) throw new TransportError('closed', `Connection to ${host} port ${port} aborted`);
 
-  return new Promise<Session>((resolve, reject) => {
+  return new Promise<InstanceType<typeof Client>>((resolve, reject) => {
     const client = new Client();
     let stage: ConnectStage = 'tcp';
     let settled = false;
@@ -177,18 +195,23 @@ async function connectHost(target: HostTarget, options: ConnectOptions, { files,
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (!err) return resolve(createSession(client, target, internals));
+      if (!err) return resolve(client);
+      trace.failed(err.message);
       client.destroy();
       reject(err);
     };
     const onAbort = () => finish(new TransportError('closed', `Connection to ${host} port ${port} aborted`));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     // Guards DNS and the TCP connect too, which ssh2's readyTimeout does not cover.
-    const timer = setTimeout(() => finish(timeoutError(host, port, stage)), target.connectTimeoutSec * 1000);
+    const remainingMs = Math.max(via.deadline - Date.now(), 0);
+    const timer = setTimeout(() => finish(timeoutError(host, port, stage)), remainingMs);
 
     client.on('connect', () => (stage = 'banner'));
     client.on('handshake', () => (stage = 'auth'));
-    client.on('ready', () => finish());
+    client.on('ready', () => {
+      trace.authenticated();
+      finish();
+    });
     client.on('close', () => {
       if (!settled) finish(hostKeyError ?? new TransportError('closed', `Connection closed by ${host} port ${port}`));
     });
@@ -214,16 +237,16 @@ async function connectHost(target: HostTarget, options: ConnectOptions, { files,
 
     const queue = [...methods];
     try {
+      trace.connecting();
       client.connect({
-        host,
-        port,
+        ...trace.ssh2Options,
+        ...(via.sock === undefined ? { host, port } : { sock: via.sock }),
         username: target.user,
-        readyTimeout: target.connectTimeoutSec * 1000,
-        keepaliveInterval: 15_000,
-        keepaliveCountMax: 3,
-        algorithms: { serverHostKey: hostKeyAlgorithms(knownHosts?.keyTypes(host, port) ?? []) },
+        readyTimeout: remainingMs,
+        ...keepalive(target),
+        algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes) },
         hostVerifier: (key: Buffer, verify: (isValid: boolean) => void): void => {
-          const check = { policy: hostKeys, knownHosts, store: files.knownHosts, host, port, key, warn: options.warn };
+          const check = { mode: hostKeys.mode, knownHosts, store: files.knownHosts, ...keyName, key, warn: options.warn, log: trace.hostKey };
           void verifyHostKey(check).then((err) => {
             hostKeyError = err;
             // A connect that timed out or was aborted while -i recorded the key has nothing left to verify.
@@ -240,6 +263,7 @@ async function connectHost(target: HostTarget, options: ConnectOptions, { files,
             const name = wireName(method.type);
             if (methodsLeft && !methodsLeft.includes(name)) continue;
             if (!tried.includes(name)) tried.push(name);
+            trace.trying(method);
             return next(method);
           }
           noMoreAuthMethods(next);
@@ -251,6 +275,11 @@ async function connectHost(target: HostTarget, options: ConnectOptions, { files,
       finish(new TransportError('other', `ssh: ${host} port ${port}: ${(err as Error).message}`, { cause: err }));
     }
   });
+}
+
+/** ssh_config's ServerAlive*: ssh2, like ssh, gives up after CountMax+1 unanswered intervals; 0 turns them off. Default 15 s × 3. */
+function keepalive(target: HostTarget): { keepaliveInterval: number; keepaliveCountMax: number } {
+  return { keepaliveInterval: (target.serverAliveIntervalSec ?? 15) * 1000, keepaliveCountMax: target.serverAliveCountMax ?? 3 };
 }
 
 /** getaddrinfo's codes in the words ssh prints. */

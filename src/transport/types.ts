@@ -1,3 +1,5 @@
+import type { Logger } from '../core/log.js';
+
 /** A roster entry resolved against roster_defaults, config and CLI flags: everything needed to reach one host. */
 export interface HostTarget {
   /** The roster id (salt's minion id). */
@@ -17,6 +19,32 @@ export interface HostTarget {
   identitiesOnly: boolean;
   connection: 'ssh' | 'local';
   minionOpts?: Record<string, unknown>;
+  /** Roster `set_path`, `cmd_umask`, `ssh_pre_flight`: how the command runs (src/job/command-env.ts, pre-flight.ts). */
+  command?: CommandSettings;
+  /** Further private key files to try after `priv`, in order (ssh_config IdentityFile, tokens expanded). */
+  identityFiles?: string[];
+  /** ProxyJump chain, first hop first; each hop fully resolved (its own user, port, keys, host-key policy) and without jumps of its own. */
+  jumpHosts?: HostTarget[];
+  /** ProxyCommand with %h %p %r %n %% expanded; its stdin/stdout carry the SSH stream. Mutually exclusive with jumpHosts. */
+  proxyCommand?: string;
+  serverAliveIntervalSec?: number;
+  serverAliveCountMax?: number;
+  /** HostKeyAlias: the name looked up / recorded in known_hosts instead of [host]:port. */
+  hostKeyAlias?: string;
+  /** Per-host host-key policy from StrictHostKeyChecking (yes → 'strict', accept-new → 'ignore' (records new keys), no/off → 'none'); overrides the run's policy when set. */
+  hostKeyMode?: 'strict' | 'ignore' | 'none';
+  /** UserKnownHostsFile(s) for this host, replacing the run's known_hosts file when set (first one is where -i/accept-new records). */
+  knownHostsFiles?: string[];
+}
+
+/** Roster settings applied around the command on the host. */
+export interface CommandSettings {
+  /** PATH for the command; the host's shell expands it (`$PATH:/usr/local/bin`). */
+  setPath?: string;
+  /** Octal umask, e.g. `0077`. */
+  umask?: string;
+  /** A local script uploaded and run before the command; `content` is read once per run. */
+  preFlight?: { script: string; args: string[]; content?: Buffer };
 }
 
 /** How host keys are checked: `strict` against known_hosts, `ignore` accepts unknown keys (`-i`), `none` checks nothing (`--no-host-keys`). */
@@ -27,11 +55,14 @@ export interface HostKeyPolicy {
 
 export interface ConnectOptions {
   hostKeys: HostKeyPolicy;
+  /** `--key-deploy`: a host that refuses the key gets its public half appended with the password (src/job/key-deploy.ts). */
+  keyDeploy?: boolean;
   /** ssh-agent socket (SSH_AUTH_SOCK), when set. */
   agentSocket?: string;
   signal?: AbortSignal;
   /** Receives one-line notices for the user's stderr, e.g. a host key `-i` added to known_hosts. */
-  warn?: (line: string) => void;
+  warn?: (line: string) => void;  /** `-l debug` lines: connect, host key, auth; `-l trace` adds ssh2's own. Never given secrets. */
+  log?: Logger;
 }
 
 /**

@@ -41,10 +41,11 @@ describe('a host with huge output', () => {
     const res = await runCli('salt-ssh', ['-c', cfg.dir, '--roster-file', roster, '*', 'cmd.run', command, '--out', 'json', '--static', '-v'], {
       timeoutMs: 120_000,
     });
-    expect(res.stderr).toBe('');
+    // with --out json, -v's banner is all of stderr and stdout is one JSON document (issue 11)
+    expect(res.stderr).toMatch(/^Executing job with jid \d{20}\n-{43}\n\n\n$/);
     expect(res.code).toBe(0);
-    const jid = bannerJid(res.stdout);
-    const returns = JSON.parse(res.stdout.slice(res.stdout.indexOf('{'))) as Record<string, string>;
+    const jid = bannerJid(res.stderr);
+    const returns = JSON.parse(res.stdout) as Record<string, string>;
     const values = Object.values(returns);
     expect(values.filter((v) => v === 'intact')).toHaveLength(3);
     const huge = values.find((v) => v !== 'intact') ?? '';

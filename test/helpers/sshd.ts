@@ -16,6 +16,8 @@
  *   shell /bin/sh and a random `password`; otherwise the current user (then `password` is undefined).
  * - `sudo: 'password'` writes /etc/sudoers.d/<user> granting `ALL=(ALL) ALL` (sudo asks for `password`),
  *   `sudo: 'nopasswd'` grants `NOPASSWD: ALL`; both with the first-use lecture turned off. Root only.
+ * - `netns: name` runs sshd inside that network namespace (test/helpers/netns.ts), on the namespace's own
+ *   127.0.0.1, so only a bridge or another sshd in it reaches it; `port` fixes the port (default: one free here).
  * stop() kills the sshd it spawned (by PID), removes the user, the sudoers file and the temp dir; safe twice.
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
@@ -42,6 +44,12 @@ export interface SshdOptions {
   ecdsaHostKey?: boolean;
   /** The type of the main host key; default ed25519. */
   hostKeyType?: HostKeyType;
+  /** Run sshd inside this network namespace (`ip netns exec`); root only. */
+  netns?: string;
+  /** Listen on this port instead of a free one. */
+  port?: number;
+  /** Also read the login user's own `~/.ssh/authorized_keys` (e.g. for `--key-deploy`). */
+  homeAuthorizedKeys?: boolean;
 }
 
 export type HostKeyType = 'ed25519' | 'rsa';
@@ -119,6 +127,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
     writeFileSync(authorizedKeys, readFileSync(`${clientKey}.pub`, 'utf8') + readFileSync(`${encryptedClientKey}.pub`, 'utf8'), {
       mode: 0o644,
     });
+    const authorizedKeysLine = options.homeAuthorizedKeys === true ? `${authorizedKeys} .ssh/authorized_keys` : authorizedKeys;
     const publicKeyOf = (file: string) => readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
     const fingerprintOf = async (file: string) =>
       (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`])).stdout.split(' ')[1] ?? '';
@@ -139,15 +148,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
     const configFile = join(dir, 'sshd_config');
     let port = 0;
     for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      writeFileSync(configFile, sshdConfig(dir, port, hostKeysWith(hostKey), authorizedKeys));
-      const started = await spawnSshd(configFile, port, logLines);
+      port = options.port ?? (await freePort());
+      writeFileSync(configFile, sshdConfig(dir, port, hostKeysWith(hostKey), authorizedKeysLine));
+      const started = await spawnSshd(configFile, port, logLines, options.netns);
       if (started.child) {
         child = started.child;
         break;
       }
       // Another test may have taken the port between our probe and sshd's bind.
-      if (!started.addressInUse || attempt >= 5) throw new Error(`sshd did not start: ${started.error}\n${logLines.join('\n')}`);
+      if (!started.addressInUse || attempt >= 5 || options.port !== undefined) throw new Error(`sshd did not start: ${started.error}\n${logLines.join('\n')}`);
     }
 
     const knownHostsLine = ({ hashed = false } = {}): string => {
@@ -197,7 +206,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHarness>
         if (!running?.stderr) throw new Error('startSshd: swapHostKey on a stopped sshd');
         const newKey = join(dir, `host_${type}_${randomBytes(4).toString('hex')}`);
         await generateHostKey(newKey, type);
-        writeFileSync(configFile, sshdConfig(dir, port, hostKeysWith(newKey), authorizedKeys));
+        writeFileSync(configFile, sshdConfig(dir, port, hostKeysWith(newKey), authorizedKeysLine));
         // SIGHUP makes sshd re-exec itself (same PID, same port) and reload its config and keys.
         await waitForLog(running, `Server listening on 127.0.0.1 port ${port}`, () => running.kill('SIGHUP'));
         current.publicKey = publicKeyOf(newKey);
@@ -255,8 +264,10 @@ function sshdConfig(dir: string, port: number, hostKeys: string[], authorizedKey
 type SpawnOutcome = { child: ChildProcess } | { child?: undefined; addressInUse: boolean; error: string };
 
 /** Starts sshd in the foreground; resolves once it logs that it listens, or with why it did not. */
-function spawnSshd(configFile: string, port: number, logLines: string[]): Promise<SpawnOutcome> {
-  const child = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+function spawnSshd(configFile: string, port: number, logLines: string[], netns: string | undefined): Promise<SpawnOutcome> {
+  const args = ['-D', '-e', '-f', configFile];
+  // `ip netns exec` execs sshd in place, so the child's PID is sshd's own.
+  const child = netns === undefined ? spawn(SSHD, args, { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn('ip', ['netns', 'exec', netns, SSHD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const ready = `Server listening on 127.0.0.1 port ${port}`;
   logLines.length = 0;
   return new Promise((resolve) => {

@@ -29,6 +29,12 @@ describe('mysql that does not answer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a flush timeout a Node timer cannot hold, instead of giving up after 1 ms', async () => {
+    await expect(flush.run(['mysql'], { timeout: 3_000_000 }, ctx(db.opts()))).rejects.toThrow(
+      "returners.flush: timeout must be a number of seconds up to 2073600, got '3000000'",
+    );
+  });
+
   it('a LOCK TABLES held by another session costs a call its lock wait (4 s), not the lock holder\'s whole time', async () => {
     const holder = await mysql.createConnection({ socketPath: MYSQL_SOCKET, user: 'root', database: db.db });
     const jid = testJid();

@@ -71,9 +71,10 @@ describe('returns mysql refuses, and returners that cannot work', () => {
     expect(listed.exitCode).toBe(ExitCode.TEMP_FAIL);
     const entry = (listed.data as Record<string, { count: number; set_aside: Array<{ jid: string; id: string; error: string }> }>)['mysql'];
     expect(entry?.count).toBe(2);
-    expect(entry?.set_aside.map((s) => [s.jid, s.id])).toEqual([[jid, 'web😀1'], [jid, 'huge']]);
-    expect(entry?.set_aside[0]?.error).toMatch(/Incorrect string value: .* for column .*`id` at row 1$/);
-    expect(entry?.set_aside[1]?.error).toMatch(/return of huge in \d+: a value of \d+ bytes is longer than a mediumtext column holds/);
+    // listed by the time they were set aside, then by jid and host id
+    expect(entry?.set_aside.map((s) => [s.jid, s.id])).toEqual([[jid, 'huge'], [jid, 'web😀1']]);
+    expect(entry?.set_aside[1]?.error).toMatch(/Incorrect string value: .* for column .*`id` at row 1$/);
+    expect(entry?.set_aside[0]?.error).toMatch(/return of huge in \d+: a value of \d+ bytes is longer than a mediumtext column holds/);
 
     // later returns to the same returner are not held up behind them
     const next = testJid();

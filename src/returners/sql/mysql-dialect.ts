@@ -115,6 +115,7 @@ export function mysqlDialect(o: MysqlOptions): SqlDialect {
     quote: (identifier) => `\`${identifier.replaceAll('`', '``')}\``,
     ignoreDuplicate: (key) => `ON DUPLICATE KEY UPDATE ${key} = ${key}`,
     secondsAgo: 'DATE_SUB(NOW(), INTERVAL ? SECOND)',
+    deleteLimit: 'LIMIT ?',
     // mysql2's query() formats values client-side: the limit is max_allowed_packet, checked by size
     maxParams: Number.POSITIVE_INFINITY,
     maxValue: { bytes: MEDIUMTEXT_BYTES, column: 'a mediumtext column' },

@@ -21,6 +21,8 @@ export interface SqlReturner extends Required<Returner> {
 const RETURN_COLUMNS = ['fun', 'jid', 'return', 'id', 'success', 'full_ret'];
 const EVENT_COLUMNS = ['tag', 'data', 'master_id'];
 const JOB_TAG = 'salt/job/';
+/** Rows per retention statement: short enough that concurrent inserts wait milliseconds. */
+const DEFAULT_CLEAN_BATCH = 1000;
 
 export function createSqlReturner(
   dialect: SqlDialect,
@@ -37,6 +39,32 @@ export function createSqlReturner(
   async function loadRows(sql: string, params: unknown[]): Promise<Array<{ jid: string; load: JobLoad }>> {
     const rows = await select(sql, params);
     return rows.map((r) => ({ jid: String(r['jid']), load: JSON.parse(String(r['load'])) as JobLoad }));
+  }
+
+  /**
+   * salt's clean_old_jobs (jids by age, or whose returns are old; returns and events by alter_time), one
+   * short statement of at most `batchSize` rows at a time, so a big purge never holds the tables for long.
+   */
+  async function cleanOldRows(keepSeconds: number, limits: { batchSize?: number; maxBatches?: number } = {}): Promise<Record<SaltTable, number>> {
+    const removed: Record<SaltTable, number> = { jids: 0, salt_returns: 0, salt_events: 0 };
+    if (keepSeconds <= 0) return removed;
+    const batchSize = Math.max(1, Math.trunc(limits.batchSize ?? DEFAULT_CLEAN_BATCH));
+    const maxBatches = limits.maxBatches ?? Number.POSITIVE_INFINITY;
+    const cutoffJid = generateJid(new Date(now().getTime() - keepSeconds * 1000), 0);
+    const old = dialect.secondsAgo;
+    const deletes: Array<[SaltTable, string, unknown[]]> = [
+      ['jids', `DELETE FROM jids WHERE jid < ? OR jid IN (SELECT jid FROM salt_returns WHERE alter_time < ${old})`, [cutoffJid, keepSeconds]],
+      ['salt_returns', `DELETE FROM salt_returns WHERE alter_time < ${old}`, [keepSeconds]],
+      ['salt_events', `DELETE FROM salt_events WHERE alter_time < ${old}`, [keepSeconds]],
+    ];
+    for (const [table, sql, params] of deletes) {
+      for (let batch = 0; batch < maxBatches; batch++) {
+        const { affectedRows } = await withConn((conn) => conn.query(`${sql} ${dialect.deleteLimit}`, [...params, batchSize]));
+        removed[table] += affectedRows;
+        if (affectedRows < batchSize) break;
+      }
+    }
+    return removed;
   }
 
   return {
@@ -135,16 +163,10 @@ export function createSqlReturner(
     },
 
     async cleanOldJobs(keepSeconds: number) {
-      if (keepSeconds <= 0) return 0;
-      const cutoffJid = generateJid(new Date(now().getTime() - keepSeconds * 1000), 0);
-      const old = dialect.secondsAgo;
-      return withConn(async (conn) => {
-        const jobs = await conn.query(`DELETE FROM jids WHERE jid < ? OR jid IN (SELECT jid FROM salt_returns WHERE alter_time < ${old})`, [cutoffJid, keepSeconds]);
-        await conn.query(`DELETE FROM salt_returns WHERE alter_time < ${old}`, [keepSeconds]);
-        await conn.query(`DELETE FROM salt_events WHERE alter_time < ${old}`, [keepSeconds]);
-        return jobs.affectedRows;
-      });
+      return (await cleanOldRows(keepSeconds))['jids'] ?? 0;
     },
+
+    cleanOldRows: (keepSeconds, limits) => cleanOldRows(keepSeconds, limits),
 
     async init() {
       const tables = Object.keys(dialect.tables) as SaltTable[];

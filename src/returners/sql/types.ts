@@ -73,6 +73,8 @@ export interface SqlDialect {
   ignoreDuplicate(key: string): string;
   /** SQL for "now minus the `?` parameter in seconds", for retention. */
   secondsAgo: string;
+  /** Suffix of a DELETE that removes at most `?` rows (MySQL's `LIMIT ?`), so retention runs in short statements. */
+  deleteLimit: string;
   /** Parameters per statement the driver accepts (pg 65535, SQLite 32766); Infinity when formatted client-side. */
   maxParams: number;
   /** The longest value one text column holds, and its type's name for the message. */

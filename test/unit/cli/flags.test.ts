@@ -8,6 +8,6 @@ describe('--out help (shared by salt-ssh and salt-run)', () => {
     expect(help).toBe(outHelp());
     expect(listOutputters()).toContain('quiet');
     for (const name of listOutputters()) expect(help, name).toMatch(new RegExp(`\\b${name}\\b`));
-    expect(help).toBe('Outputter: nested (default), json, newline_values_only, quiet, raw, txt, yaml.');
+    expect(help).toBe('Outputter: nested (default), folded, highstate, json, newline_values_only, pprint, quiet, raw, txt, yaml.');
   });
 });

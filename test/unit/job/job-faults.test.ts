@@ -31,7 +31,8 @@ describe('job faults', () => {
       fixture.context(withFake(throwing)),
       { hooks: { onReturned: (event) => void returned.push(event) } },
     );
-    expect(outcome.exitCode).toBe(20);
+    // every failure here is SSH-level (retcode 255): unreachable, not a command that failed
+    expect(outcome.exitCode).toBe(69);
     const byId = Object.fromEntries(returned.map((event) => [event.ret.id, event.ret]));
     expect(byId.ok).toMatchObject({ return: true, retcode: 0 });
     expect(byId.refused).toMatchObject({ retcode: 255, success: false, return: { _error: 'Connection refused', stderr: 'ssh: connect to host refused port 22: Connection refused' } });

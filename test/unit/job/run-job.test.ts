@@ -65,7 +65,7 @@ describe('runJob', () => {
     for (const { id, cached } of seen) expect(cached).toMatchObject({ id, return: 'cached', retcode: 0 });
   });
 
-  it('exits 20 when a host fails or is unreachable, 0 when every host returns retcode 0', async () => {
+  it('exits 20 when a command fails, 69 when a host is only unreachable, 0 when every host returns retcode 0', async () => {
     const failing = await runJob(await jobRequest('cmd.retcode', ['exit 3'], [localTarget('a')]), fixture.context());
     expect(failing.exitCode).toBe(20);
     expect(failing.returns.get('a')).toEqual({ retcode: 3, success: false });
@@ -73,7 +73,7 @@ describe('runJob', () => {
       local: () => Promise.resolve(localTransport),
       ssh: () => Promise.reject(new Error('no route to gone')),
     }));
-    expect(refused.exitCode).toBe(20);
+    expect(refused.exitCode).toBe(69);
     expect(refused.returns.get('gone')).toEqual({ retcode: 255, success: false });
     const ok = await runJob(await jobRequest('test.ping', [], [localTarget('a')]), fixture.context());
     expect(ok.exitCode).toBe(0);

@@ -109,8 +109,8 @@ describe('local job cache', () => {
     expect(await funsOf({ functions: ['cmd.*'] })).toHaveLength(6);
     expect(await funsOf({ functions: ['test.ping', 'state.*'] })).toEqual(['08:state.apply', '06:test.ping', '03:state.apply', '01:test.ping']);
     expect(await funsOf({ functions: ['cmd.run_[!x]ll'] })).toEqual(['07:cmd.run_all', '02:cmd.run_all']);
-    expect(await funsOf({ functions: ['cmd.run_[a]ll'], target: 'db[0-9]' })).toEqual(['07:cmd.run_all']);
-    expect(await funsOf({ target: 'web*', functions: ['cmd.run'] })).toEqual(['04:cmd.run', '00:cmd.run']);
+    expect(await funsOf({ functions: ['cmd.run_[a]ll'], targets: ['db[0-9]'] })).toEqual(['07:cmd.run_all']);
+    expect(await funsOf({ targets: ['web*'], functions: ['cmd.run'] })).toEqual(['04:cmd.run', '00:cmd.run']);
     expect(await funsOf({ metadata: { n: 3 } })).toEqual(['03:state.apply']);
     expect(await funsOf({ metadata: { n: 3, team: 'b' } })).toHaveLength(6);
     expect(await funsOf({ metadata: { team: 'c' } })).toEqual([]);

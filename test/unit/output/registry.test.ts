@@ -5,7 +5,7 @@ import { nested } from '../../../src/output/nested.js';
 
 describe('outputter registry', () => {
   it('lists salt names', () => {
-    expect(listOutputters()).toEqual(['json', 'nested', 'newline_values_only', 'quiet', 'raw', 'txt', 'yaml']);
+    expect(listOutputters()).toEqual(['folded', 'highstate', 'json', 'nested', 'newline_values_only', 'pprint', 'quiet', 'raw', 'txt', 'yaml']);
   });
 
   it('returns the outputter for a name', () => {
@@ -17,7 +17,7 @@ describe('outputter registry', () => {
   it('rejects an unknown name with a usage error listing the valid ones', () => {
     const attempt = (): unknown => getOutputter('nosuch');
     expect(attempt).toThrow(UsageError);
-    expect(attempt).toThrow("--out: unknown outputter 'nosuch' (valid: json, nested, newline_values_only, quiet, raw, txt, yaml)");
+    expect(attempt).toThrow("--out: unknown outputter 'nosuch' (valid: folded, highstate, json, nested, newline_values_only, pprint, quiet, raw, txt, yaml)");
     let caught: unknown;
     try {
       attempt();

@@ -60,3 +60,25 @@ describe('yaml outputter', () => {
     expect(yaml({ node1: { x: [1, 2, { a: 'b c' }], y: '' }, n2: true }, { color: false, indent: -1 })).toBe("{n2: true, node1: {x: [1, 2, {a: b c}], y: ''}}\n");
   });
 });
+
+describe('yaml outputter with --out-indent', () => {
+  const data = { node1: { a: [1, { x: 1, y: [2, 3] }, [4, 5]], b: { c: 'd' } } };
+
+  it('indents by N as PyYAML safe_dump(indent=N): indentless lists, `-   ` before a nested collection', () => {
+    // PyYAML 6.0.3: safe_dump(data, default_flow_style=False, indent=4)
+    expect(yaml(data, { ...PLAIN, requestedIndent: 4 })).toBe(
+      lines('node1:', '    a:', '    - 1', '    -   x: 1', '        y:', '        - 2', '        - 3', '    -   - 4', '        - 5', '    b:', '        c: d'),
+    );
+  });
+
+  it('keeps indent 2 without the flag and for values PyYAML ignores (0, 1, 10+)', () => {
+    const two = yaml(data, PLAIN);
+    expect(two).toContain('\n  - x: 1\n    y:\n');
+    for (const requestedIndent of [0, 1, 10]) expect(yaml(data, { ...PLAIN, requestedIndent })).toBe(two);
+  });
+
+  it('re-indents a quoted scalar that spans lines', () => {
+    const text = yaml({ hang }, { ...PLAIN, requestedIndent: 4 });
+    expect(text).toContain("    stderr: 'Connection timed out during banner exchange\n\n        Connection to 127.0.0.1 port 2298 timed out'\n");
+  });
+});

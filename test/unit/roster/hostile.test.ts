@@ -17,7 +17,7 @@ function configError(fn: () => unknown): string {
 
 describe('roster ids and values that JavaScript or YAML treat specially', () => {
   it('keeps __proto__, constructor and toString as ordinary ids', () => {
-    const roster = parseRoster('__proto__: 10.0.0.1\nconstructor:\n  port: 2222\ntoString:\n', 'r.yaml');
+    const roster = parseRoster('__proto__: 10.0.0.1\nconstructor:\n  port: 2222\ntoString: h\n', 'r.yaml');
     expect([...roster.keys()]).toEqual(['__proto__', 'constructor', 'toString']);
     const defaults = buildTargetDefaults({ opts: {}, osUser: 'me', homeDir: '/home/me' });
     expect(resolveTarget('__proto__', roster.get('__proto__') ?? {}, defaults)).toMatchObject({ id: '__proto__', host: '10.0.0.1' });

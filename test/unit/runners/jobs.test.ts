@@ -119,6 +119,27 @@ describe('salt-run jobs.* runner functions', () => {
       });
     });
 
+    it('search_target finds each id of a -L list target, in lists and comma strings, and in rows stored before lists', async () => {
+      const J_LIST = '20261128172100000000';
+      const J_OLD = '20261128172200000000';
+      for (const [jid, tgt] of [[J_LIST, ['web1', 'web2']], [J_OLD, 'db1,db2']] as const) {
+        const startedAt = jidToDate(jid).getTime();
+        await cache.prepJid(new Date(startedAt), jid);
+        // J_OLD is a row as brine wrote it before: the -L target as its comma string
+        await cache.saveLoad({ load: { jid, fun: 'test.ping', arg: [], tgt: tgt as string | string[], tgt_type: 'list', user: 'root' }, minions: [], startedAt });
+      }
+      const jidsOf = async (kwargs: Record<string, unknown>) => Object.keys((await run(jobs.listJobs, [], kwargs)).data as object);
+      expect(await jidsOf({ search_target: 'web2' })).toEqual([J_LIST]);
+      expect(await jidsOf({ search_target: 'db2' })).toEqual([J_OLD]);
+      expect(await jidsOf({ search_target: 'web1,db1' })).toEqual([J_OLD, J_LIST]);
+      expect(await jidsOf({ search_target: ['web*', 'node1'] })).toEqual([J_LIST, J_STATE]);
+      expect(await jidsOf({ search_target: 'web1,node*' })).toEqual([J_LIST, J_STATE, J_RUN]);
+      const { data } = await run(jobs.listJobs, [], { search_target: 'web*,db*' });
+      expect((data as Record<string, { Target: unknown }>)[J_LIST]?.Target).toEqual(['web1', 'web2']);
+      expect((data as Record<string, { Target: unknown }>)[J_OLD]?.Target).toEqual(['db1', 'db2']);
+      expect(((await run(jobs.lastRun, [], { target: 'web2' })).data as Record<string, unknown>)[J_LIST]).toBeDefined();
+    });
+
     it('filters by function, target, metadata and time, pages, and passes the outputter on', async () => {
       const jidsOf = async (kwargs: Record<string, unknown>) => Object.keys((await run(jobs.listJobs, [], kwargs)).data as object);
       expect(await jidsOf({ search_function: 'cmd.*,test.ping' })).toEqual([J_RUN, J_PING]);
