@@ -8,7 +8,8 @@ import { deadlineReturn, jobSignal } from './deadline.js';
 import { jobExitCode } from './exit-code.js';
 import { fanOut } from './fan-out.js';
 import { runOnHost } from './host.js';
-import type { JobContext, JobHooks, JobOutcome, JobRequest, ReturnStatus } from './types.js';
+import type { JobOutcome, ReturnStatus } from '../core/job.js';
+import type { JobContext, JobHooks, JobRequest } from './types.js';
 
 export interface RunJobOptions {
   hooks?: JobHooks;

@@ -1,6 +1,5 @@
-import type { HostReturn, JobLoad } from '../core/job.js';
+import type { HostReturn, JobLoad, JobOutcome } from '../core/job.js';
 import type { Logger } from '../core/log.js';
-import type { CacheError, ExitCodeValue } from '../errors.js';
 import type { DeliveryTarget, JobCache } from '../jobcache/types.js';
 import type { ModuleFunction } from '../modules/types.js';
 import type { TransportSet } from '../transport/registry.js';
@@ -86,30 +85,6 @@ export interface JobFinished {
 }
 
 export type JobEvent = JobStarted | HostReturned | JobFinished;
-
-/** Each host's status, not its return value: a long queue-fed job must not hold every return in memory. */
-export interface ReturnStatus {
-  retcode: number;
-  success: boolean;
-}
-
-export interface JobOutcome {
-  jid: string;
-  /** Every host the job drew, in the order drawn. */
-  minions: string[];
-  /** The hosts that returned (a host cut off by an abort did not). The values are in the cache and the `returned` events. */
-  returns: ReadonlyMap<string, ReturnStatus>;
-  /** See `jobExitCode`: 0, 20 (a command failed), 69 (only unreachable hosts), 124 (deadline), 130 (interrupted). */
-  exitCode: ExitCodeValue;
-  /** The job was aborted by its signal: hosts without a return did not finish, and the cache marks the job interrupted. */
-  wasInterrupted: boolean;
-  /** Set when the job's deadline passed: the hosts it cut off returned as timed out, and the cache marks the job. */
-  deadline?: { seconds: number; unfinished: string[] };
-  /** Hosts whose return could not be committed, in arrival order. */
-  uncommitted: string[];
-  /** Set when a return or the job's end could not be committed; its message names the hosts. */
-  cacheError?: CacheError;
-}
 
 /**
  * Callbacks on the job's events. A hook may return a promise: the host's slot (one of `maxProcs`)

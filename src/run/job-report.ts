@@ -4,7 +4,7 @@ import type { BrineConfig } from '../config/load.js';
 import { readOption, timeoutSeconds } from '../config/validate.js';
 import { BrineError, ExitCode } from '../errors.js';
 import { unreachableHosts } from '../job/exit-code.js';
-import type { JobOutcome } from '../job/types.js';
+import type { JobOutcome } from '../core/job.js';
 
 /**
  * Outputters a program parses: with them `-v`'s banner goes to stderr, so stdout stays one clean

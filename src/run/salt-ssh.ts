@@ -8,7 +8,7 @@ import type { HostKeyPolicy, HostTarget } from '../transport/types.js';
 import { parseFunctionArgs } from '../job/args.js';
 import { rawShell } from '../job/raw-shell.js';
 import { runJob } from '../job/run-job.js';
-import type { ReturnStatus } from '../job/types.js';
+import type { ReturnStatus } from '../core/job.js';
 import { openDisplay, verboseBanner, type Display, type OutputFlags } from '../display/display.js';
 import { askPassword } from './askpass.js';
 import { acquireAuditLock, isLockWanted, type AuditLock } from './audit-lock.js';

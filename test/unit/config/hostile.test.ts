@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMasterText, readMasterConfig } from '../../../src/config/master.js';
 import { parseSaltfile } from '../../../src/config/saltfile.js';
 import { clip, describeValue } from '../../../src/config/validate.js';
-import { ConfigError } from '../../../src/errors.js';
+import { configError } from '../../helpers/config-error.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,16 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const own = (obj: object, key: string): unknown => Object.getOwnPropertyDescriptor(obj, key)?.value;
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
+import { configError } from '../../helpers/config-error.js';
 import { parseSaltfile } from '../../../src/config/saltfile.js';
 import { parseRoster } from '../../../src/roster/load.js';
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('no error');
-}
 
 describe('Saltfile keys', () => {
   it('reads the flag dests brine honours, under salt dests or flag spellings', () => {

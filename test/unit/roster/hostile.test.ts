@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.js';
+import { configError } from '../../helpers/config-error.js';
 import { parseRoster } from '../../../src/roster/load.js';
 import { buildTargetDefaults, resolveTarget } from '../../../src/roster/resolve.js';
-
-/** The one-line ConfigError message `fn` throws. */
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).not.toContain('\n');
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('roster ids and values that JavaScript or YAML treat specially', () => {
   it('keeps __proto__, constructor and toString as ordinary ids', () => {
