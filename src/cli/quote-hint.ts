@@ -1,4 +1,5 @@
 import { isLogLevel } from '../core/log.js';
+import { shellQuote } from '../modules/shell.js';
 
 /** What the scan needs of an oclif flag definition. */
 export interface FlagShape {
@@ -48,7 +49,7 @@ export function unquotedCommandHint(bin: string, argv: readonly string[], flags:
   if (split === undefined) return undefined;
   const words = argv.slice(startAt, split.end);
   const prefix = argv.slice(positionals[0] ?? 0, startAt).filter((_, index) => !isRaw || index === 0);
-  const example = [bin, ...prefix.map(shellWord), ...(isRaw ? ['-r'] : []), shellWord(words.join(' '))].join(' ');
+  const example = [bin, ...prefix.map(shellQuote), ...(isRaw ? ['-r'] : []), shellQuote(words.join(' '))].join(' ');
   return `the command was split at '${argv[split.at] ?? ''}', which ${bin} took as its own flag; quote the command: ${example}`;
 }
 
@@ -91,9 +92,4 @@ function commandEnd(argv: readonly string[], from: number): number {
   let end = from + 1;
   while (end < argv.length && !(argv[end] ?? '').startsWith('--')) end++;
   return end;
-}
-
-/** A word as a POSIX shell would need it typed. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

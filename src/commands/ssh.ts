@@ -87,11 +87,11 @@ export default class SaltSsh extends BrineCommand {
     }
     const log = openCommandLogger(flags, process.stderr);
     const targetType = targetTypeFromFlags(flags);
-    if (flags.timeout !== undefined && flags.timeout > DEFAULTS.maxTimeoutSec) {
-      throw new UsageError(`--timeout: at most ${DEFAULTS.maxTimeoutSec} seconds (24 days), got ${flags.timeout}`);
-    }
-    if (flags.deadline !== undefined && flags.deadline > DEFAULTS.maxTimeoutSec) {
-      throw new UsageError(`--deadline: at most ${DEFAULTS.maxTimeoutSec} seconds (24 days), got ${flags.deadline}`);
+    for (const name of ['timeout', 'deadline'] as const) {
+      const seconds = flags[name];
+      if (seconds !== undefined && seconds > DEFAULTS.maxTimeoutSec) {
+        throw new UsageError(`--${name}: at most ${DEFAULTS.maxTimeoutSec} seconds (24 days), got ${seconds}`);
+      }
     }
     const rest = (argv as string[]).slice((args.target === undefined ? 0 : 1) + (args.function === undefined ? 0 : 1));
     return saltSsh(

@@ -73,11 +73,6 @@ export const positiveInt: Check<number> = (v) => {
     : { ok: false, expected: 'a positive integer' };
 };
 
-export const positiveNumber: Check<number> = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v > 0
-    ? { ok: true, value: v }
-    : { ok: false, expected: 'a positive number' };
-
 /** Seconds that become a Node timer: above 2^31-1 ms a timer fires at once, so larger values are refused. */
 export const timeoutSeconds: Check<number> = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= DEFAULTS.maxTimeoutSec
@@ -99,12 +94,6 @@ export const stringList: Check<string[]> = (v) =>
 
 export const stringOrStringList: Check<string | string[]> = (v) =>
   typeof v === 'string' ? { ok: true, value: v } : stringList(v);
-
-/** `cmd_umask: 0077` is an int in YAML 1.1 (63); `'0077'` stays a string. */
-export const stringOrNumber: Check<string | number> = (v) =>
-  typeof v === 'string' || typeof v === 'number'
-    ? { ok: true, value: v }
-    : { ok: false, expected: 'a string or a number' };
 
 export const anyValue: Check<unknown> = (v) => ({ ok: true, value: v });
 

@@ -36,13 +36,13 @@ export function deliveryTargets(returnTo: readonly string[], eventReturners: rea
   return settings === '' ? queues : queues.map((queue) => ({ queue, settings }));
 }
 
-export function newJobEvent(job: JobRecord): SaltEvent {
+function newJobEvent(job: JobRecord): SaltEvent {
   const { jid } = job.load;
   const data = { ...job.load, minions: job.minions, missing: [], _stamp: saltStamp(new Date(job.startedAt)) };
   return { tag: `salt/job/${jid}/new`, data };
 }
 
-export function returnEvent(ret: HostReturn): SaltEvent {
+function returnEvent(ret: HostReturn): SaltEvent {
   const data: Record<string, unknown> = {
     cmd: '_return',
     id: ret.id,
@@ -127,7 +127,7 @@ export async function deliverBatch(
  * Rejects with a transient ReturnerError once `ms` has passed: a server that accepts TCP and never
  * answers defeats driver timeouts, and the run's documented wait must hold anyway.
  */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ReturnerError('transient', `${what}: no answer within ${ms / 1000}s`)), ms);

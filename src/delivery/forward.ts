@@ -77,7 +77,7 @@ interface Lane extends DeliveryRoute {
   inFlight: readonly PendingDelivery[];
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 250, maxDelayMs: 5_000 };
+const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 250, maxDelayMs: 5_000 };
 /** A returner's close (e.g. a pool's QUIT to a hung server) is not worth more of the run's time. */
 const CLOSE_TIMEOUT_MS = 1_000;
 

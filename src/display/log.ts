@@ -10,8 +10,6 @@ export interface LoggerOptions {
   file?: string;
   /** `--log-file-level`; default: `level`. */
   fileLevel?: LogLevel;
-  /** Called before a line goes to stderr, e.g. to erase a progress line. */
-  beforeStderrWrite?: () => void;
   now?: () => Date;
   pid?: number;
 }
@@ -45,10 +43,7 @@ export function createLogger(options: LoggerOptions): ClosableLogger {
   const pid = options.pid ?? process.pid;
   let fd = options.file === undefined ? undefined : openLogFile(options.file);
 
-  const toStderr = (text: string) => {
-    options.beforeStderrWrite?.();
-    options.stderr.write(text);
-  };
+  const toStderr = (text: string) => options.stderr.write(text);
   const toFile = (level: MessageLevel, message: string) => {
     if (fd === undefined) return;
     try {

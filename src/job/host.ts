@@ -76,8 +76,10 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
     }
     const wrapped = wrapForSudo(withCommandEnv(command.command, run.target.command), command.stdin, run.target, { pty });
     const startedAt = Date.now();
+    // Checked so the line (a whole cmd.script) is built only when it is written.
+    const debug = run.log?.isEnabled('debug') === true ? run.log : undefined;
     // JSON-quoted so a multi-line command stays on one log line.
-    run.log?.debug(`${run.target.id}: exec: ${JSON.stringify(clip(wrapped.command, MAX_LOGGED_COMMAND))}`);
+    debug?.debug(`${run.target.id}: exec: ${JSON.stringify(clip(wrapped.command, MAX_LOGGED_COMMAND))}`);
     const result = await session.exec(wrapped.command, {
       ...(wrapped.stdin === undefined ? {} : { stdin: wrapped.stdin }),
       ...(wrapped.sudo === undefined ? {} : { sudo: wrapped.sudo }),
@@ -86,7 +88,7 @@ export async function runOnHost(run: HostRun): Promise<HostReturn> {
       timeoutMs: timeoutSec * 1000,
       signal: run.signal,
     });
-    run.log?.debug(`${run.target.id}: ${describeExit(result)} after ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
+    debug?.debug(`${run.target.id}: ${describeExit(result)} after ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
     if (result.connectionLost) {
       const lost = `Connection to ${run.target.host} port ${run.target.port} lost while the command was running`;
       return errorReturn(run, FAILURE_TITLES.closed, `${result.stderr}${lost}`, SSH_FAILED, result.stdout);

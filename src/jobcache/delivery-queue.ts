@@ -3,7 +3,7 @@ import { JOB_READ_COLUMNS, toHostReturn, toJobRecord, type JobRow, type ReturnRo
 import type { DeliveryRoute, DeliveryTarget, PendingDelivery, PendingSummary, SetAsideDelivery } from './types.js';
 
 /** A claim older than this is presumed abandoned (a hung or frozen flusher) and can be taken over. */
-export const STALE_CLAIM_MS = 60_000;
+const STALE_CLAIM_MS = 60_000;
 
 const RETURN_COLUMNS = ['fun', 'fun_args', 'ret', 'retcode', 'success', 'stamp', 'out'] as const;
 const JOB_FIELDS = JOB_READ_COLUMNS.split(',').map((c) => c.trim());

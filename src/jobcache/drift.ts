@@ -62,7 +62,7 @@ export interface Baseline {
   hosts: ReadonlyMap<string, ReturnSummary>;
 }
 
-export async function loadBaseline(cache: JobCache, jid: string): Promise<Baseline> {
+async function loadBaseline(cache: JobCache, jid: string): Promise<Baseline> {
   const predecessor = await cache.predecessorOf?.(jid);
   const hosts = new Map<string, ReturnSummary>();
   if (predecessor !== undefined) {

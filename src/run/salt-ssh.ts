@@ -15,7 +15,7 @@ import { acquireAuditLock, isLockWanted, type AuditLock } from './audit-lock.js'
 import { deadlineSeconds, isMachineReadable, jobReportLines, writeJidFile } from './job-report.js';
 import { resolveJobSpec } from './rerun.js';
 import { startDriftRun } from './drift-run.js';
-import { createProgress, SILENT_PROGRESS } from './progress.js';
+import { createProgress, SILENT_PROGRESS, type Progress } from './progress.js';
 import type { Logger } from '../core/log.js';
 import { loadSession, type SessionFlags } from './session.js';
 import { withSshTarget } from './target-hosts.js';
@@ -92,7 +92,13 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
       display.show({ [config.rosterFile]: hosts });
       return display.finish(0);
     }
-    const spec = await resolveJobSpec(options, session.cache, [...roster.keys()], config.opts, (line) => io.stderr.write(`${line}\n`));
+    let progress: Progress = SILENT_PROGRESS;
+    // One way to warn: a line written while hosts run (a returner, --return-only, --key-deploy) first erases the progress line.
+    const warn = (line: string) => {
+      progress.clear();
+      io.stderr.write(`${line}\n`);
+    };
+    const spec = await resolveJobSpec(options, session.cache, [...roster.keys()], config.opts, warn);
     if (spec === undefined) return display.finish(0);
     const targets = await loadPreFlightScripts(spec.ids.map((id) => withSshTarget(session.resolve(id), spec.sshTarget)), io.cwd);
 
@@ -102,7 +108,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     const fn = spec.isRawShell ? rawShell : await asUsage(() => loadFunction(fun));
     await asUsage(() => fn.prepare({ fun, args: parsed.args, kwargs: parsed.kwargs, jid: '0', target: targets[0] as HostTarget }));
     // a bad --return-only or <returner>.return_only is refused before the lock, forwarding or any host
-    const drift = startDriftRun(options, config.opts, session.cache, (line) => io.stderr.write(`${line}\n`));
+    const drift = startDriftRun(options, config.opts, session.cache, warn);
     const deadlineSec = deadlineSeconds(options.deadline, config);
     // Taken before anything is written for this run (forwarding, the jid), so a skipped run leaves only its line.
     if (isLockWanted(options.lock, config)) {
@@ -111,7 +117,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     let jidFileFailure: BrineError | undefined;
 
     // Log lines would run into the progress line, so a verbose log level goes without one.
-    const progress = io.log?.isEnabled('info') === true ? SILENT_PROGRESS : createProgress(io.stderr, targets.length, io.env);
+    progress = io.log?.isEnabled('info') === true ? SILENT_PROGRESS : createProgress(io.stderr, targets.length, io.env);
     const controller = new AbortController();
     const started = { jid: undefined as string | undefined, returned: 0 };
     const onSignal = () => {
@@ -125,7 +131,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
       process.exit(130);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    const forwarding = await session.startForwarding();
+    const forwarding = await session.startForwarding(warn);
     const routeReturn = drift.routeFor(forwarding.returnerNames);
     // folded groups identical returns, so it needs every host at once, as --static does
     const isStatic = options.isStatic || options.out === 'folded';
@@ -151,10 +157,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
             ...(options.keyDeploy === true ? { keyDeploy: true } : {}),
             ...(io.log === undefined ? {} : { log: io.log }),
             ...agent(io.env),
-            warn: (line) => {
-              progress.clear();
-              io.stderr.write(`${line}\n`);
-            },
+            warn,
           },
           forwardTo: forwarding.returnerNames,
           ...(routeReturn === undefined ? {} : { routeReturn }),

@@ -65,7 +65,8 @@ export interface SshSession extends CacheSession {
   maxOutputBytes: number;
   knownHostsFile: string;
   resolve(id: string): HostTarget;
-  startForwarding(): Promise<Forwarding>;
+  /** `warn` hears the returners' warnings, also those written while hosts run. */
+  startForwarding(warn: (line: string) => void): Promise<Forwarding>;
 }
 
 export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promise<SshSession> {
@@ -98,7 +99,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       maxOutputBytes: Number(config.opts.ssh_max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES),
       knownHostsFile: typeof knownHosts === 'string' ? expandPath(knownHosts, { cwd: io.cwd, homeDir: home }) : join(home, '.ssh', 'known_hosts'),
       resolve: (id) => resolveHostTarget(id, roster.get(id) ?? {}, defaults, ssh),
-      startForwarding: () => startForwarding(flags, config, base.cache, (line) => io.stderr.write(`${line}\n`)),
+      startForwarding: (warn) => startForwarding(flags, config, base.cache, warn),
     };
   } catch (err) {
     await base.close();

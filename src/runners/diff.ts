@@ -13,15 +13,11 @@ import { driftStatus, storedReturns, summarizeStored, type DriftStatus } from '.
 import type { StoredReturn } from '../jobcache/types.js';
 import { renderValue } from '../output/folded.js';
 import { bindArgs, toJid } from './args.js';
+import { hostDict } from './format.js';
 import { unifiedDiff } from './text-diff.js';
 import type { RunnerContext, RunnerFunction } from './types.js';
 
 const PLAIN = { color: false, indent: 4 };
-
-/** A {host id: value} map with no prototype, so ids like `__proto__` are ordinary keys. */
-function hostDict<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
-}
 
 /** The readable change of one host: its return's lines, then the retcode when only that moved. */
 function describeChange(before: StoredReturn, after: StoredReturn): string {

@@ -27,10 +27,14 @@ export function formatJob(job: JobRecord, options: { withMinions: boolean }): Re
   return out;
 }
 
+/** A {host id: value} map with no prototype, so ids like `__proto__` or `constructor` are ordinary keys. */
+export function hostDict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** salt's list_job/print_job `Result`: `{id: {return, retcode, success, [out]}}` for hosts with a return. */
 export function formatResult(returns: Readonly<Record<string, HostReturn>>): Record<string, unknown> {
-  // No prototype: a host id such as `__proto__` is a key like any other.
-  const result = Object.create(null) as Record<string, unknown>;
+  const result = hostDict<unknown>();
   for (const [id, ret] of Object.entries(returns)) {
     result[id] = {
       return: ret.return,

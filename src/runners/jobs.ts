@@ -9,7 +9,7 @@ import { describeHeldJobs, retentionCutoff } from '../jobcache/retention.js';
 import type { JobQuery } from '../jobcache/types.js';
 import type { HostReturn, JobRecord } from '../core/job.js';
 import { bindArgs, toBool, toCount, toDict, toGlobList, toJid, toOptionalString, toTime } from './args.js';
-import { formatJob, formatJobExt, formatResult } from './format.js';
+import { formatJob, formatJobExt, formatResult, hostDict } from './format.js';
 import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';
 
 const MISSING = 'Minion did not return';
@@ -24,11 +24,6 @@ function checkSource(fun: string, value: unknown, ctx: RunnerContext): void {
   if (source !== undefined && source !== ctx.cache.name) {
     throw new UsageError(`${fun}: ext_source '${source}' is not available; the job cache is '${ctx.cache.name}'`);
   }
-}
-
-/** A {host id: value} map with no prototype, so ids like `__proto__` or `constructor` are ordinary keys. */
-function hostDict<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
 }
 
 function progress(ctx: RunnerContext, enabled: boolean, message: string): void {

@@ -7,7 +7,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { clip } from '../config/validate.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { keepJobsSeconds } from '../salt/retention.js';
-import { toCount } from './args.js';
+import { toBool, toCount } from './args.js';
 import type { DeliveryQueue, JobCache, PendingSummary } from '../jobcache/types.js';
 import { EVENT_PREFIX, eventQueueName, returnerOfQueue } from '../delivery/deliveries.js';
 import { closeQuietly, flushPending } from '../delivery/forward.js';
@@ -79,12 +79,6 @@ export const init: RunnerFunction = {
   },
 };
 
-function isTrue(fn: string, key: string, value: unknown): boolean {
-  if (value === undefined || value === false) return false;
-  if (value === true) return true;
-  throw new UsageError(`${fn}: ${key} must be True or False, got '${String(value)}'`);
-}
-
 export const flush: RunnerFunction = {
   doc:
     'Deliver the returns and events waiting for a returner (all returners without a name) now, each with\n' +
@@ -101,7 +95,7 @@ export const flush: RunnerFunction = {
       );
     }
     const local = localOf(ctx);
-    if (isTrue('returners.flush', 'retry_failed', kwargs['retry_failed'])) {
+    if (toBool('returners.flush', 'retry_failed', kwargs['retry_failed'], false)) {
       await local.retrySetAside(pendingOf(await local.listPending(), name).map((s) => s.returner));
     }
     const queues = pendingOf(await local.listPending(), name).map((s) => s.returner);

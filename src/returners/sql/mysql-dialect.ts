@@ -24,7 +24,7 @@ const NO_SUCH_TABLE = 1146;
 type Row = mysql.RowDataPacket;
 
 /** Classifies a mysql2 error by errno/code; everything else (connection, timeout, lock wait, deadlock) is transient. */
-export function mysqlFailureScope(err: unknown): FailureScope {
+function mysqlFailureScope(err: unknown): FailureScope {
   const { errno, code } = err as { errno?: number; code?: string };
   if (code === 'ER_NET_PACKET_TOO_LARGE' || (errno !== undefined && ITEM_ERRNOS.has(errno))) return 'item';
   if (errno !== undefined && RETURNER_ERRNOS.has(errno)) return 'returner';
