@@ -3,14 +3,17 @@ import type { MasterOptions } from '../config/types.js';
 
 /** One returner setting: its type and salt's module default. */
 export interface OptionSpec {
-  kind: 'string' | 'int';
-  default?: string | number;
+  /** `bool`: Python truthiness of YAML/strings (True/false/yes/no/on/off/1/0); `list`: a YAML list or a comma-separated string. */
+  kind: 'string' | 'int' | 'bool' | 'list';
+  default?: string | number | boolean | readonly string[];
 }
 
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
+type OptionValue<K extends OptionSpec['kind']> = K extends 'int' ? number : K extends 'bool' ? boolean : K extends 'list' ? string[] : string;
+
 export type ReturnerOptionValues<S extends OptionSchema> = {
-  [K in keyof S]: S[K]['kind'] extends 'int' ? number | undefined : string | undefined;
+  [K in keyof S]: OptionValue<S[K]['kind']> | undefined;
 };
 
 /** `--return_config` / `--return_kwargs` of one run. */
@@ -54,7 +57,7 @@ export function returnerOptions<S extends OptionSchema>(
   sources: ReturnerOptionSources,
   schema: S,
 ): ReturnerOptionValues<S> {
-  const out: Record<string, string | number | undefined> = {};
+  const out: Record<string, string | number | boolean | string[] | undefined> = {};
   for (const [attr, spec] of Object.entries(schema)) {
     let found: Found | undefined;
     if (sources.returnConfig) found = lookup(opts, [sources.returnConfig, name, attr]);
@@ -69,10 +72,24 @@ export function returnerOptions<S extends OptionSchema>(
   return out as ReturnerOptionValues<S>;
 }
 
-function convert(found: Found | undefined, spec: OptionSpec): string | number | undefined {
+const TRUE = new Set(['true', 'yes', 'on', '1']);
+const FALSE = new Set(['false', 'no', 'off', '0']);
+
+function convert(found: Found | undefined, spec: OptionSpec): string | number | boolean | string[] | undefined {
   if (found === undefined) return undefined;
   const { value, key } = found;
   if (typeof value === 'string' && value.toLowerCase() === 'none') return undefined;
+  if (spec.kind === 'list') {
+    const items: unknown[] = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [value];
+    if (items.some((item) => isRecord(item) || Array.isArray(item))) throw new ConfigError(`${key}: expected a list of strings`);
+    return items.map((item) => String(item).trim()).filter((item) => item !== '');
+  }
+  if (spec.kind === 'bool') {
+    const text = String(value).trim().toLowerCase();
+    if (TRUE.has(text)) return true;
+    if (FALSE.has(text)) return false;
+    throw new ConfigError(`${key}: expected True or False, got '${String(value)}'`);
+  }
   if (isRecord(value) || Array.isArray(value)) {
     // Only the type: the value may hold a secret (mysql.pass).
     throw new ConfigError(`${key}: expected a ${spec.kind === 'int' ? 'integer' : 'string'}, got ${Array.isArray(value) ? 'a list' : 'a mapping'}`);

@@ -4,6 +4,7 @@ import { loadReturner, listReturners, requireCapability } from '../../src/return
 import { hostReturn, jobLoad, returnerContractSuite, testJid } from '../contract/returner-suite.js';
 import { createTestDatabase, MYSQL_SOCKET, type TestDatabase } from '../helpers/mysql.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { returnerDeliveryContract } from '../contract/delivery-suite.js';
 
 returnerContractSuite('mysql', async () => {
   const db = await createTestDatabase({ charset: 'utf8' });
@@ -203,4 +204,21 @@ describe('mysql returner', () => {
     expect(() => requireCapability(r, 'jobCache', 'master_job_cache')).not.toThrow();
     await expect(loadReturner('syslog', { opts: {} })).rejects.toThrow("unknown returner 'syslog'; valid returners: local_cache, mysql");
   });
+});
+
+returnerDeliveryContract('mysql', async () => {
+  const db = await createTestDatabase({ charset: 'utf8' });
+  const proxy = await startTcpProxy();
+  return {
+    returner: createReturner({ opts: db.opts({}, proxy.port) }),
+    down: () => proxy.stop(),
+    up: () => proxy.start(),
+    storedIds: async (jid) => (await db.rows<{ id: string }>('SELECT id FROM salt_returns WHERE jid = ?', [jid])).map((r) => r.id),
+    // a 3-byte utf8 column cannot hold a 4-byte host id
+    poison: (jid) => hostReturn(jid, 'web😀1'),
+    cleanup: async () => {
+      await proxy.close();
+      await db.drop();
+    },
+  };
 });

@@ -9,6 +9,15 @@ const read = (opts: Record<string, unknown>, sources: Parameters<typeof returner
   returnerOptions('mysql', opts, sources, MYSQL_OPTIONS);
 
 describe('returnerOptions (salt get_returner_options)', () => {
+  it('reads bool and list options as salt writes them, naming the key of a bad one', () => {
+    const schema = { tls: { kind: 'bool' }, to: { kind: 'list' }, verify: { kind: 'bool', default: true } } as const;
+    const got = returnerOptions('smtp', { 'smtp.tls': 'True', 'smtp.to': 'a@x, b@y,' }, {}, schema);
+    expect(got).toEqual({ tls: true, to: ['a@x', 'b@y'], verify: true });
+    expect(returnerOptions('smtp', { smtp: { tls: 'off', to: ['c@z'] } }, {}, schema)).toMatchObject({ tls: false, to: ['c@z'] });
+    expect(() => returnerOptions('smtp', { 'smtp.tls': 'maybe' }, {}, schema)).toThrow(new ConfigError("smtp.tls: expected True or False, got 'maybe'"));
+    expect(() => returnerOptions('smtp', { 'smtp.to': [{ a: 1 }] }, {}, schema)).toThrow(/^smtp\.to: expected a list of strings$/);
+  });
+
   it("falls back to salt's mysql defaults", () => {
     expect(read({})).toEqual({ host: 'salt', user: 'salt', pass: 'salt', db: 'salt', port: 3306, ssl_ca: undefined, ssl_cert: undefined, ssl_key: undefined, unix_socket: undefined });
   });
