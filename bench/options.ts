@@ -1,6 +1,7 @@
 /** The bench's knobs, from the environment, so a quick run is one line: BENCH_SIZES=10,100 BENCH_BIG=0 npm run bench */
+import type { AdaptiveOptions } from './adaptive.js';
 
-export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live', 'drift'] as const;
+export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live', 'drift', 'adaptive', 'notify', 'smtp'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -27,6 +28,12 @@ export interface BenchOptions {
   driftHosts: number;
   /** Both by default: the local transport is the figure the target is judged on; fake shows brine's bare per-return cost. */
   liveTransports: Array<'fake' | 'local'>;
+  /** The adaptive fan-out's labs (bench/adaptive.ts): BENCH_LAB_HOSTS, BENCH_LAB_REPEAT, BENCH_LAB_RTT (ms), BENCH_LAB_GROUPS, BENCH_LABS, BENCH_LAB_WORKLOADS, BENCH_LAB_FANOUTS. */
+  adaptive: AdaptiveOptions;
+  /** Returns sent to the local Slack-webhook receiver (bench/notify-http.ts); 0 skips it. */
+  notifyReturns: number;
+  /** Returns mailed to the in-process SMTP server (bench/notify-smtp.ts); 0 skips it. */
+  smtpReturns: number;
 }
 
 function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
@@ -39,6 +46,14 @@ function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return list(env, name, [fallback])[0] ?? 0;
+}
+
+function pick<T extends string>(env: NodeJS.ProcessEnv, name: string, valid: readonly T[]): T[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [...valid];
+  const picked = raw.split(',').map((s) => s.trim());
+  for (const value of picked) if (!(valid as readonly string[]).includes(value)) throw new Error(`${name}: expected some of ${valid.join(', ')}, got '${value}'`);
+  return picked as T[];
 }
 
 function liveTransports(env: NodeJS.ProcessEnv): Array<'fake' | 'local'> {
@@ -71,5 +86,16 @@ export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
     liveHosts: num(env, 'BENCH_LIVE_HOSTS', 3000),
     liveTransports: liveTransports(env),
     driftHosts: num(env, 'BENCH_DRIFT_HOSTS', 5000),
+    notifyReturns: num(env, 'BENCH_NOTIFY_RETURNS', 1000),
+    smtpReturns: num(env, 'BENCH_SMTP_RETURNS', 1000),
+    adaptive: {
+      hosts: num(env, 'BENCH_LAB_HOSTS', 200),
+      repeat: num(env, 'BENCH_LAB_REPEAT', 3),
+      rttMs: num(env, 'BENCH_LAB_RTT', 100),
+      groups: num(env, 'BENCH_LAB_GROUPS', 10),
+      labs: pick(env, 'BENCH_LABS', ['loopback', 'latency']),
+      workloads: pick(env, 'BENCH_LAB_WORKLOADS', ['uptime', 'sleep']),
+      fanouts: list(env, 'BENCH_LAB_FANOUTS', [25, 64, 128]),
+    },
   };
 }

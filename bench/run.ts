@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { DEFAULTS } from '../src/config/defaults.js';
+import { adaptiveTables, benchAdaptive, type AdaptiveResult } from './adaptive.js';
 import { hasPssh, PSSH_DEFAULT_PAR, runBrine, runPssh, WORKLOADS, type RunResult } from './fanout.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { benchHugeOutput, hugeOutputLine, type HugeOutputResult } from './huge-output.js';
@@ -19,6 +20,8 @@ import { benchOptions, type BenchOptions } from './options.js';
 import { RESULTS_FILE } from './paths.js';
 import { forwardingTable, jobCacheTable, ratiosTable, runsTable, type Ratio } from './report.js';
 import { benchForwarding, poisonTable, type ForwardingResult } from './returners.js';
+import { benchNotifyHttp, notifyHttpTable, type NotifyHttpResult } from './notify-http.js';
+import { benchNotifySmtp, notifySmtpTable, type NotifySmtpResult } from './notify-smtp.js';
 
 interface Results {
   startedAt: string;
@@ -35,7 +38,10 @@ interface Results {
   jobcache?: JobCacheResult;
   returners?: ForwardingResult;
   drift?: DriftResult;
+  notify?: NotifyHttpResult;
+  smtp?: NotifySmtpResult;
   live?: LiveRunResult[];
+  adaptive?: AdaptiveResult;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -56,7 +62,7 @@ async function sshSections(options: BenchOptions, results: Results): Promise<voi
   const defaultFanout = results.defaultFanout;
   try {
     if (options.sections.has('fanout')) {
-      section(results, `brine (default --max-procs ${defaultFanout}) vs parallel-ssh (-p ${results.psshParallelism ?? '-'})`);
+      section(results, `brine (default: adaptive, at most ${defaultFanout} in flight) vs parallel-ssh (-p ${results.psshParallelism ?? '-'})`);
       for (const hosts of options.sizes) {
         for (const workload of WORKLOADS) {
           log(`fanout: ${workload.name} × ${hosts}`);
@@ -82,7 +88,7 @@ async function sshSections(options: BenchOptions, results: Results): Promise<voi
       }
       process.stdout.write(`${runsTable(results.sweep)}\n`);
       const best = [...results.sweep].sort((a, b) => a.wallSec - b.wallSec)[0];
-      if (best) process.stdout.write(`fastest: --max-procs ${best.fanout} (${best.wallSec} s); default is ${defaultFanout}\n`);
+      if (best) process.stdout.write(`fastest: --max-procs ${best.fanout} (${best.wallSec} s); the default adapts (BENCH_SECTIONS=adaptive)\n`);
     }
     if (options.sections.has('big') && options.bigHosts > 0) {
       section(results, `one run over ${options.bigHosts} hosts (default --max-procs)`);
@@ -99,6 +105,12 @@ async function sshSections(options: BenchOptions, results: Results): Promise<voi
       section(results, `huge output: ${options.hugeHosts} hosts, one writing ${options.hugeBytes} bytes`);
       results.huge = await benchHugeOutput(fleet, options.hugeHosts, options.hugeBytes);
       process.stdout.write(`${hugeOutputLine(results.huge)}\n`);
+    }
+    if (options.sections.has('adaptive') && options.adaptive.hosts > 0) {
+      const a = options.adaptive;
+      section(results, `adaptive fan-out: ${a.hosts} hosts, medians of ${a.repeat}, labs ${a.labs.join(', ')} (${a.rttMs} ms RTT)`);
+      results.adaptive = await benchAdaptive(fleet.sshd, a, log);
+      process.stdout.write(`${adaptiveTables(results.adaptive)}\n`);
     }
   } finally {
     await fleet.stop();
@@ -121,7 +133,7 @@ async function main(): Promise<void> {
     big: [],
   };
   const started = performance.now();
-  if (['fanout', 'sweep', 'big', 'huge'].some((s) => options.sections.has(s as 'fanout'))) await sshSections(options, results);
+  if (['fanout', 'sweep', 'big', 'huge', 'adaptive'].some((s) => options.sections.has(s as 'fanout'))) await sshSections(options, results);
   if (options.sections.has('jobcache') && options.jobs > 0) {
     section(results, 'job cache: salt-run as whole processes');
     log(`jobcache: filling ${options.jobs} jobs × ${options.hostsPerJob} hosts`);
@@ -147,6 +159,16 @@ async function main(): Promise<void> {
     section(results, `drift: jobs.diff and --changes over ${options.driftHosts} hosts in a ${options.jobs}-job cache`);
     results.drift = await benchDrift({ jobs: options.jobs, hosts: options.driftHosts, repeat: options.repeat });
     process.stdout.write(`${driftTable(results.drift)}\n`);
+  }
+  if (options.sections.has('notify') && options.notifyReturns > 0) {
+    section(results, `notifications: ${options.notifyReturns} returns to a local Slack webhook over HTTPS`);
+    results.notify = await benchNotifyHttp({ returns: options.notifyReturns });
+    process.stdout.write(`${notifyHttpTable(results.notify)}\n`);
+  }
+  if (options.sections.has('smtp') && options.smtpReturns > 0) {
+    section(results, `mail: ${options.smtpReturns} returns to a local SMTP server, one pooled connection per batch`);
+    results.smtp = await benchNotifySmtp({ returns: options.smtpReturns });
+    process.stdout.write(`${notifySmtpTable(results.smtp)}\n`);
   }
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

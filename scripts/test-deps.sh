@@ -18,6 +18,7 @@ command -v influxd >/dev/null 2>&1 || missing="$missing influxdb"
 command -v carbon-cache >/dev/null 2>&1 || missing="$missing graphite-carbon"
 command -v whisper-fetch >/dev/null 2>&1 || missing="$missing python3-whisper"
 command -v rsyslogd >/dev/null 2>&1 || missing="$missing rsyslog"
+command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-deps: missing packages:$missing (run the tests as root, or: sudo apt-get install$missing)" >&2

@@ -38,7 +38,7 @@ export default class SaltSsh extends BrineCommand {
     static: Flags.boolean({ char: 's', description: 'Print all hosts together at the end (one JSON document with --out json).' }),
     hosts: Flags.boolean({ char: 'H', description: 'List the roster hosts and exit.' }),
     jid: Flags.string({ description: 'Use this jid (20 digits) instead of generating one.' }),
-    'max-procs': Flags.integer({ min: 1, description: 'Hosts in flight at once (config ssh_max_procs).' }),
+    'max-procs': Flags.integer({ min: 1, description: 'Pin the hosts in flight at once to N (default: adaptive, capped by config ssh_max_procs).' }),
     timeout: Flags.integer({ min: 1, description: 'Seconds a host may take to run the command (default 300, at most 24 days).' }),
     'ignore-host-keys': Flags.boolean({ char: 'i', description: 'Accept unknown host keys and add them to known_hosts (a changed key is still refused).' }),
     'no-host-keys': Flags.boolean({ description: 'Do not check host keys at all.' }),

@@ -34,14 +34,17 @@ export const DEFAULTS = Object.freeze({
    * timers above 2^31-1 ms (24.8 days) fire after 1 ms; 24 days leaves room for cmd's kill grace.
    */
   maxTimeoutSec: 2_073_600,
-  sshMaxProcs: 25,
+  /**
+   * Hosts in flight at most under the adaptive fan-out (salt-ssh's default in brine; job/adaptive-limit.ts),
+   * when no `ssh_max_procs` caps it; `--max-procs N` pins N instead (salt: a fixed 25).
+   */
+  sshMaxProcs: 512,
   /** OpenSSH client config read for SSH hosts, in this order; `ssh_config_file`/`--ssh-config-file` replaces both (`none`: no file), as `ssh -F` does. */
   userSshConfig: '~/.ssh/config',
   systemSshConfig: '/etc/ssh/ssh_config',
   keepJobsSeconds: 86400,
   /** Merged under the master file: salt's keys and brine's values. */
   masterOpts: Object.freeze({
-    ssh_max_procs: 25,
     ssh_port: 22,
     ssh_timeout: 10,
     ssh_sudo: false,

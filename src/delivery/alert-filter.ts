@@ -3,6 +3,7 @@
  * changed since the audit's previous run, so an hourly audit of 1,000 hosts mails the three that
  * drifted. Per returner with `<returner>.return_only` (also `<return_config>.<returner>.return_only`),
  * for the whole run with `--return-only`: `failed`, `changed`, `failed,changed`, or `all` (the default).
+ * salt's own filter keys (slack's `only_show_failed`, `changes`) map onto the same (SALT_FILTER_KEYS).
  *
  * The local job cache keeps every return either way, and the job's load still goes to the returner.
  * A master_job_cache is never filtered: it is the job cache `salt-run` reads. `changed` is
@@ -15,7 +16,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { isFailedReturn, type DriftTracker } from '../jobcache/drift.js';
 import type { DeliveryTarget } from '../jobcache/types.js';
 import { returnerOptions } from '../returners/options.js';
-import { parseReturnerList } from '../returners/registry.js';
+import { parseReturnerList, RETURNERS, type ReturnerRegistry } from '../returners/registry.js';
 import { masterJobCacheName } from './forwarding.js';
 
 export type ReturnOnly = 'failed' | 'changed';
@@ -44,21 +45,44 @@ export interface AlertFlags {
   returnOnly?: string;
 }
 
+/**
+ * salt's own filter keys, read as `<returner>.return_only` when that is unset (it wins when set):
+ * slack's `only_show_failed: True` is `failed`, `changes: True` is `changed`, both `failed,changed`.
+ * salt applies them to the states inside one return; brine to whole returns. One line per returner.
+ */
+const SALT_FILTER_KEYS: Readonly<Record<string, Readonly<Record<string, ReturnOnly>>>> = {
+  slack: { only_show_failed: 'failed', changes: 'changed' },
+};
+
+function saltFilterPolicy(name: string, opts: MasterOptions, returnConfig: string | undefined): ReadonlySet<ReturnOnly> | undefined {
+  const keys = Object.hasOwn(SALT_FILTER_KEYS, name) ? SALT_FILTER_KEYS[name] : undefined;
+  if (keys === undefined) return undefined;
+  const schema = Object.fromEntries(Object.keys(keys).map((key) => [key, { kind: 'bool' as const }]));
+  const values = returnerOptions(name, opts, { returnConfig }, schema);
+  const words = Object.entries(keys).filter(([key]) => values[key] === true).map(([, word]) => word);
+  return words.length === 0 ? undefined : new Set(words);
+}
+
 /** The filter of each `--return` returner that has one; empty when every return goes everywhere. */
-export function alertPolicies(flags: AlertFlags, opts: MasterOptions, warn: (line: string) => void): Map<string, ReadonlySet<ReturnOnly>> {
+export function alertPolicies(
+  flags: AlertFlags,
+  opts: MasterOptions,
+  warn: (line: string) => void,
+  registry: ReturnerRegistry = RETURNERS,
+): Map<string, ReadonlySet<ReturnOnly>> {
   const policies = new Map<string, ReadonlySet<ReturnOnly>>();
   const flagPolicy = flags.returnOnly === undefined ? undefined : parseReturnOnly(flags.returnOnly, '--return-only', true);
   if (flags.return === undefined) {
     if (flags.returnOnly !== undefined) throw new UsageError('--return-only: needs --return naming the returners to filter');
     return policies;
   }
-  const master = masterJobCacheName(opts);
-  for (const name of parseReturnerList(flags.return, '--return')) {
+  const master = masterJobCacheName(opts, registry);
+  for (const name of parseReturnerList(flags.return, '--return', registry)) {
     let policy: ReadonlySet<ReturnOnly> | undefined;
     if (flags.returnOnly !== undefined) policy = flagPolicy;
     else {
       const { return_only: value } = returnerOptions(name, opts, { returnConfig: flags.returnConfig }, { return_only: { kind: 'string' } });
-      policy = value === undefined ? undefined : parseReturnOnly(value, `${name}.return_only`, false);
+      policy = value === undefined ? saltFilterPolicy(name, opts, flags.returnConfig) : parseReturnOnly(value, `${name}.return_only`, false);
     }
     if (policy === undefined || name === 'local_cache') continue;
     if (name === master) {

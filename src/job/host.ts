@@ -52,14 +52,19 @@ export interface HostRun {
   signal: AbortSignal;
   /** `-l debug`: the command (never stdin, where a sudo password goes) and its exit. */
   log?: Logger;
+  /** Hears how the connect ended: logged in after `latencyMs`, or the error (for the fan-out's gate and retry). */
+  onConnect?: (outcome: { latencyMs: number } | { error: unknown }) => void;
 }
 
 /** Runs one function on one host. Never throws: a failed host is a return with its `_error`. */
 export async function runOnHost(run: HostRun): Promise<HostReturn> {
   let session: Session;
+  const connectStartedAt = Date.now();
   try {
     session = await connectHost(run.transport, run.target, { ...run.connect, signal: run.signal });
+    run.onConnect?.({ latencyMs: Date.now() - connectStartedAt });
   } catch (err) {
+    run.onConnect?.({ error: err });
     const reason = err instanceof TransportError ? err.reason : 'other';
     const message = err instanceof Error ? err.message : String(err);
     return errorReturn(run, FAILURE_TITLES[reason], message, SSH_FAILED);

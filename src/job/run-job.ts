@@ -6,6 +6,7 @@ import type { HostTarget } from '../transport/types.js';
 import { funArgs } from './args.js';
 import { deadlineReturn, jobSignal } from './deadline.js';
 import { jobExitCode } from './exit-code.js';
+import { isCongestion, isHandshakeTimeout, jobGate } from './concurrency.js';
 import { fanOut } from './fan-out.js';
 import { runOnHost } from './host.js';
 import type { JobOutcome, ReturnStatus } from '../core/job.js';
@@ -101,8 +102,15 @@ async function runSignalled(
   let command: Promise<RemoteCommand> | undefined;
   let prepareFailure: { error: unknown } | undefined;
 
-  await fanOut(request.targets, request.maxProcs, signal, async (target) => {
-    minions.push(target.id);
+  const gate = jobGate({
+    maxProcs: request.maxProcs,
+    isAdaptive: request.isAdaptive === true,
+    now: () => context.now().getTime(),
+    ...(context.log === undefined ? {} : { log: context.log }),
+    onConcurrency: (limit) => void callHook(() => hooks.onConcurrency?.({ type: 'concurrency', limit })),
+  });
+  await fanOut(request.targets, gate, signal, async (target, handshake, attempt) => {
+    if (attempt === 1) minions.push(target.id);
     command ??= Promise.resolve(request.fn.prepare({ ...call, target }));
     let prepared: RemoteCommand;
     try {
@@ -116,6 +124,7 @@ async function runSignalled(
       if (seconds !== undefined) await commitAndReport(timedOut(target.id, seconds));
       return;
     }
+    let wantsRetry = false;
     const ret = await runOnHost({
       target,
       transport: context.transports.get(target.connection),
@@ -129,7 +138,18 @@ async function runSignalled(
       now: context.now,
       signal,
       ...(context.log === undefined ? {} : { log: context.log }),
+      onConnect: (outcome) => {
+        // a local process has no handshake: its start time says nothing about the network or sshd
+        if (target.connection === 'local') return handshake.abandoned();
+        if ('latencyMs' in outcome) return handshake.connected(outcome.latencyMs);
+        handshake.failed(isCongestion(outcome.error));
+        wantsRetry = attempt === 1 && isHandshakeTimeout(outcome.error);
+      },
     });
+    if (wantsRetry && !signal.aborted) {
+      context.log?.debug(`${target.id}: handshake timed out after TCP connected; trying once more at lower concurrency`);
+      return true;
+    }
     if (signal.aborted && ret.retcode !== 0) {
       // A host cut off by a signal did not return (the cache lists it as missing); one cut by the deadline timed out.
       const seconds = passedDeadline();

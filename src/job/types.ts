@@ -28,7 +28,10 @@ export interface JobRequest {
   fn: ModuleFunction;
   /** Use this jid (validated, must be new) instead of generating one. */
   jid?: string;
+  /** Hosts in flight at once; with `isAdaptive`, the most in flight while the handshakes adapt (job/adaptive-limit.ts). */
   maxProcs: number;
+  /** Adapt the number of handshakes at once to their latency (salt-ssh's default); otherwise `maxProcs` hosts start together. */
+  isAdaptive?: boolean;
   commandTimeoutSec: number;
   /** Bytes kept per host per stream (`ssh_max_output_bytes`); the transport's default when absent. */
   maxOutputBytes?: number;
@@ -86,6 +89,13 @@ export interface JobFinished {
 
 export type JobEvent = JobStarted | HostReturned | JobFinished;
 
+/** The fan-out's concurrency changed (for a progress line; not one of the job's `JobEvent`s). */
+export interface JobConcurrency {
+  type: 'concurrency';
+  /** Handshakes allowed at once (adaptive), or the fixed `maxProcs`. */
+  limit: number;
+}
+
 /**
  * Callbacks on the job's events. A hook may return a promise: the host's slot (one of `maxProcs`)
  * stays taken until it settles, which is how a slow consumer slows the job instead of piling up
@@ -96,4 +106,6 @@ export interface JobHooks {
   onStarted?(event: JobStarted): void | Promise<void>;
   onReturned?(event: HostReturned): void | Promise<void>;
   onFinished?(event: JobFinished): void | Promise<void>;
+  /** The fan-out's concurrency at the start and each time it changes; must not be slow (its promise is not awaited). */
+  onConcurrency?(event: JobConcurrency): void;
 }

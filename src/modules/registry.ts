@@ -1,8 +1,10 @@
 import { matchesDocQuery } from './doc-query.js';
 import { nearestName } from './suggest.js';
+import type { ReturnerRegistry } from '../returners/registry.js';
 import { ArgumentError, type ExecutionModule, type ModuleCatalog, type ModuleFunction } from './types.js';
 
-type ModuleLoader = () => Promise<ExecutionModule>;
+/** `returners`: the run's returner registry, which sys.list_returners lists (custom returners included). */
+type ModuleLoader = (returners?: ReturnerRegistry) => Promise<ExecutionModule>;
 
 /** salt's module name → a lazy import of its one file. Adding a module = one file + one line here. */
 const MODULES: Readonly<Record<string, ModuleLoader>> = Object.freeze({
@@ -14,21 +16,21 @@ const MODULES: Readonly<Record<string, ModuleLoader>> = Object.freeze({
   service: async () => (await import('./service.js')).executionModule,
   status: async () => (await import('./status.js')).executionModule,
   // sys lists this table: it is handed the catalog instead of importing the registry (an import cycle).
-  sys: async () => (await import('./sys.js')).createSysModule(CATALOG),
+  sys: async (returners) => (await import('./sys.js')).createSysModule(CATALOG, returners),
   test: async () => (await import('./test.js')).executionModule,
 });
 
 const FUN_NAME = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
-async function loadModule(name: string): Promise<ExecutionModule | undefined> {
+async function loadModule(name: string, returners?: ReturnerRegistry): Promise<ExecutionModule | undefined> {
   const loader = Object.hasOwn(MODULES, name) ? MODULES[name] : undefined;
-  return loader === undefined ? undefined : loader();
+  return loader === undefined ? undefined : loader(returners);
 }
 
 /** The function behind `fun` (`cmd.run`), or salt's `'<fun>' is not available.` */
-export async function loadFunction(fun: string): Promise<ModuleFunction> {
+export async function loadFunction(fun: string, returners?: ReturnerRegistry): Promise<ModuleFunction> {
   const match = FUN_NAME.exec(fun);
-  const module = match?.[1] === undefined ? undefined : await loadModule(match[1]);
+  const module = match?.[1] === undefined ? undefined : await loadModule(match[1], returners);
   const short = match?.[2];
   const found = module !== undefined && short !== undefined && Object.hasOwn(module.functions, short);
   if (!found) throw new ArgumentError(`'${fun}' is not available.${match === null ? '' : await didYouMean(fun)}`);

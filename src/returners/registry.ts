@@ -34,8 +34,28 @@ const ALWAYS = (): Promise<true> => Promise.resolve(true);
 
 /** The built-in returners; each file is imported only when a run uses it, so mysql2 loads only then. */
 export const RETURNERS: ReturnerRegistry = Object.freeze({
+  local: { load: () => import('./local.js'), isAvailable: ALWAYS },
   local_cache: { load: () => import('./local-cache.js'), isAvailable: ALWAYS },
   mysql: driverEntry('mysql2', () => import('./mysql.js')),
+  pgjsonb: driverEntry('pg', () => import('./pgjsonb.js')),
+  postgres: driverEntry('pg', () => import('./postgres.js')),
+  smtp: driverEntry('nodemailer', () => import('./smtp.js')),
+  syslog: { load: () => import('./syslog.js'), isAvailable: ALWAYS },
+  sqlite3: driverEntry('better-sqlite3', () => import('./sqlite3.js')),
+  rawfile_json: { load: () => import('./rawfile-json.js'), isAvailable: ALWAYS },
+  influxdb: { load: () => import('./influxdb.js'), isAvailable: ALWAYS },
+  carbon: { load: () => import('./carbon.js'), isAvailable: ALWAYS },
+  // its members come from this registry: the loader is handed over, so multi-returner.ts need not import this file
+  multi_returner: { load: async () => (await import('./multi-returner.js')).withRegistry((name, ctx) => loadReturner(name, ctx)), isAvailable: ALWAYS },
+  redis: driverEntry('ioredis', () => import('./redis.js')),
+  memcache: { load: () => import('./memcache.js'), isAvailable: ALWAYS },
+  etcd: { load: () => import('./etcd.js'), isAvailable: ALWAYS },
+  slack_webhook: { load: () => import('./slack-webhook.js'), isAvailable: ALWAYS },
+  slack: { load: () => import('./slack.js'), isAvailable: ALWAYS },
+  mattermost: { load: () => import('./mattermost.js'), isAvailable: ALWAYS },
+  telegram: { load: () => import('./telegram.js'), isAvailable: ALWAYS },
+  pushover: { load: () => import('./pushover.js'), isAvailable: ALWAYS },
+  splunk: { load: () => import('./splunk.js'), isAvailable: ALWAYS },
 });
 
 /** The registered returner names, sorted. */

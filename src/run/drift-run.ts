@@ -8,6 +8,7 @@ import type { MasterOptions } from '../config/types.js';
 import { alertPolicies, createReturnRouter, type AlertFlags } from '../delivery/alert-filter.js';
 import { createDriftTracker } from '../jobcache/drift.js';
 import type { DeliveryTarget, JobCache } from '../jobcache/types.js';
+import type { ReturnerRegistry } from '../returners/registry.js';
 
 export interface DriftFlags extends AlertFlags {
   /** `--changes`. */
@@ -31,9 +32,10 @@ export function startDriftRun(
   opts: MasterOptions,
   cache: JobCache,
   warn: (line: string) => void,
+  returners?: ReturnerRegistry,
 ): DriftRun {
   const drift = createDriftTracker(cache);
-  const policies = alertPolicies(flags, opts, warn);
+  const policies = alertPolicies(flags, opts, warn, returners);
   let unchanged = 0;
   const seen = new Set<string>();
   return {

@@ -18,10 +18,10 @@ export interface SaltRunOptions extends ConfigFlags, OutputFlags {
 
 /** `salt-run jobs.*` read the master job cache: the local cache, or e.g. mysql when `master_job_cache: mysql`. */
 async function openJobCache(session: CacheSession, log?: Logger): Promise<{ cache: JobCache; close(): Promise<void> }> {
-  const name = masterJobCacheName(session.config.opts);
+  const name = masterJobCacheName(session.config.opts, session.returners);
   log?.debug(`jobs.* read ${name === undefined ? 'the local job cache' : `master_job_cache ${name}`}`);
   if (name === undefined) return { cache: session.cache, close: async () => {} };
-  const returner = await loadReturner(name, { opts: session.config.opts, localCache: session.cache });
+  const returner = await loadReturner(name, { opts: session.config.opts, localCache: session.cache }, session.returners);
   requireCapability(returner, 'jobCache', 'master_job_cache');
   return { cache: openMasterJobCache(returner), close: () => returner.close() };
 }
@@ -44,6 +44,7 @@ export async function saltRun(options: SaltRunOptions, io: ProcessIo): Promise<n
         const context: ReturnersRunnerContext = {
           cache: jobCache.cache,
           localCache: session.cache,
+          returners: session.returners,
           opts: session.config.opts,
           now: () => new Date(),
           warn: (line: string) => void io.stderr.write(`${line}\n`),

@@ -105,10 +105,10 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     const fun = spec.isRawShell ? 'ssh._raw' : spec.fun;
     const argv = spec.isRawShell ? [spec.fun, ...spec.argv] : spec.argv;
     const parsed = spec.isRawShell ? { args: [argv.join(' ')], kwargs: {} } : parseFunctionArgs(argv);
-    const fn = spec.isRawShell ? rawShell : await asUsage(() => loadFunction(fun));
+    const fn = spec.isRawShell ? rawShell : await asUsage(() => loadFunction(fun, session.returners));
     await asUsage(() => fn.prepare({ fun, args: parsed.args, kwargs: parsed.kwargs, jid: '0', target: targets[0] as HostTarget }));
     // a bad --return-only or <returner>.return_only is refused before the lock, forwarding or any host
-    const drift = startDriftRun(options, config.opts, session.cache, warn);
+    const drift = startDriftRun(options, config.opts, session.cache, warn, session.returners);
     const deadlineSec = deadlineSeconds(options.deadline, config);
     // Taken before anything is written for this run (forwarding, the jid), so a skipped run leaves only its line.
     if (isLockWanted(options.lock, config)) {
@@ -149,7 +149,9 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
           parsed,
           fn,
           ...(options.jid === undefined ? {} : { jid: options.jid }),
+          // --max-procs pins the fan-out; otherwise it adapts, with config ssh_max_procs as its cap
           maxProcs: options.maxProcs ?? session.maxProcs,
+          isAdaptive: options.maxProcs === undefined,
           commandTimeoutSec: options.timeout ?? DEFAULT_COMMAND_TIMEOUT_SEC,
           maxOutputBytes: session.maxOutputBytes,
           connect: {
@@ -193,6 +195,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
                 io.stderr.write(verboseBanner(jid));
               } else display.write(verboseBanner(jid));
             },
+            onConcurrency: ({ limit }) => progress.concurrency(limit),
             onReturned: async ({ ret }) => {
               started.returned += 1;
               progress.hostDone(!ret.success);

@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import { ConfigError } from '../errors.js';
 import { loadConfig, missingRosterMessage, type BrineConfig } from '../config/load.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { expandPath } from '../config/paths.js';
 import { loadRoster } from '../roster/load.js';
 import { buildTargetDefaults, type TargetFlags } from '../roster/resolve.js';
@@ -15,6 +16,8 @@ import type { HostTarget } from '../transport/types.js';
 import { localCacheFile, openLocalCache, type LocalJobCache } from '../jobcache/local-cache.js';
 import { applyRetention, RUN_START_BATCH } from '../jobcache/retention.js';
 import { masterJobCacheName, startForwarding, type Forwarding, type ReturnerFlags } from '../delivery/forwarding.js';
+import { returnerRegistry } from '../returners/custom.js';
+import type { ReturnerRegistry } from '../returners/registry.js';
 
 export interface ConfigFlags {
   configDir?: string;
@@ -35,6 +38,8 @@ export interface ProcessEnvIo {
 export interface CacheSession {
   config: BrineConfig;
   cache: LocalJobCache;
+  /** The built-in returners plus the custom ones in returner_dirs / extension_modules (returners/custom.ts). */
+  returners: ReturnerRegistry;
   close(): Promise<void>;
 }
 
@@ -48,11 +53,12 @@ export async function openCacheSession(flags: ConfigFlags, io: ProcessEnvIo): Pr
     ...(flags.saltfile === undefined ? {} : { saltfile: flags.saltfile }),
     ...(flags.rosterFile === undefined ? {} : { rosterFile: flags.rosterFile }),
   });
+  const returners = await returnerRegistry(config.opts, config.cachedir, { cwd: io.cwd });
   const cacheFile = localCacheFile({ cachedir: config.cachedir });
   io.log?.debug(`config: dir ${config.configDir}, master ${config.masterFile ?? '(none)'}, Saltfile ${config.saltfile ?? '(none)'}`);
   io.log?.debug(`local job cache: ${cacheFile}`);
   const cache = openLocalCache(cacheFile);
-  return { config, cache, close: () => cache.close() };
+  return { config, cache, returners, close: () => cache.close() };
 }
 
 /** Everything a salt-ssh run needs besides its arguments: config, roster, job cache, returners. */
@@ -60,6 +66,7 @@ export interface SshSession extends CacheSession {
   roster: Roster;
   /** False with `job_cache: False` and a master job cache: returns leave the local cache once delivered. */
   keepsLocalReturns: boolean;
+  /** `ssh_max_procs`: the most hosts in flight under the adaptive fan-out (unset: DEFAULTS.sshMaxProcs). */
   maxProcs: number;
   /** `ssh_max_output_bytes`: output kept per host per stream. */
   maxOutputBytes: number;
@@ -86,7 +93,7 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
     });
     const ssh = buildSshContext(flags, config.opts, io, home);
     await applyRetention(base.cache, config.opts, new Date(), RUN_START_BATCH, (line) => io.stderr.write(`${line}\n`));
-    const keepsLocalReturns = config.opts.job_cache !== false || masterJobCacheName(config.opts) === undefined;
+    const keepsLocalReturns = config.opts.job_cache !== false || masterJobCacheName(config.opts, base.returners) === undefined;
     if (keepsLocalReturns && config.opts.job_cache === false) {
       io.stderr.write('[WARNING ] job_cache: False ignored: no master_job_cache is set, so the local job cache is the only record\n');
     }
@@ -95,11 +102,11 @@ export async function loadSession(flags: SessionFlags, io: ProcessEnvIo): Promis
       ...base,
       roster,
       keepsLocalReturns,
-      maxProcs: Number(config.opts.ssh_max_procs ?? 25),
+      maxProcs: Number(config.opts.ssh_max_procs ?? DEFAULTS.sshMaxProcs),
       maxOutputBytes: Number(config.opts.ssh_max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES),
       knownHostsFile: typeof knownHosts === 'string' ? expandPath(knownHosts, { cwd: io.cwd, homeDir: home }) : join(home, '.ssh', 'known_hosts'),
       resolve: (id) => resolveHostTarget(id, roster.get(id) ?? {}, defaults, ssh),
-      startForwarding: (warn) => startForwarding(flags, config, base.cache, warn),
+      startForwarding: (warn) => startForwarding(flags, config, base.cache, warn, base.returners),
     };
   } catch (err) {
     await base.close();

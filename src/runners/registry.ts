@@ -19,6 +19,7 @@ const RUNNERS: Readonly<Record<string, RunnerLoader>> = Object.freeze({
   'returners.flush': async () => (await import('./returners.js')).flush,
   'returners.init': async () => (await import('./returners.js')).init,
   'returners.pending': async () => (await import('./returners.js')).pending,
+  'returners.test': async () => (await import('./returners-test.js')).test,
 });
 
 /** Every runner function name, sorted (what `salt-run` with no function prints). */

@@ -12,7 +12,7 @@ import type { DeliveryQueue, JobCache, PendingSummary } from '../jobcache/types.
 import { EVENT_PREFIX, eventQueueName, returnerOfQueue } from '../delivery/deliveries.js';
 import { closeQuietly, flushPending } from '../delivery/forward.js';
 import { parseSettings } from '../delivery/settings.js';
-import { isReturnerName, listReturners, loadReturner } from '../returners/registry.js';
+import { isReturnerName, listReturners, loadReturner, RETURNERS, type ReturnerRegistry } from '../returners/registry.js';
 import type { Returner, ReturnerLoadContext } from '../returners/types.js';
 import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';
 
@@ -22,6 +22,12 @@ import type { RunnerContext, RunnerFunction, RunnerResult } from './types.js';
  */
 export interface ReturnersRunnerContext extends RunnerContext {
   localCache?: JobCache & DeliveryQueue;
+  /** The run's returners, custom ones included (default: the built-ins). */
+  returners?: ReturnerRegistry;
+}
+
+export function registryOf(ctx: RunnerContext): ReturnerRegistry {
+  return (ctx as ReturnersRunnerContext).returners ?? RETURNERS;
 }
 
 const DEFAULT_FLUSH_TIMEOUT_SEC = 60;
@@ -37,19 +43,19 @@ function localOf(ctx: RunnerContext): JobCache & DeliveryQueue {
   return local;
 }
 
-function returnerArg(fn: string, args: unknown[], kwargs: Record<string, unknown>, required: boolean): string | undefined {
+export function returnerArg(fn: string, args: unknown[], kwargs: Record<string, unknown>, required: boolean, registry: ReturnerRegistry = RETURNERS): string | undefined {
   const name = args[0] ?? kwargs['name'];
   if (name === undefined || name === null) {
-    if (required) throw new UsageError(`${fn}: a returner name is required (one of ${listReturners().join(', ')})`);
+    if (required) throw new UsageError(`${fn}: a returner name is required (one of ${listReturners(registry).join(', ')})`);
     return undefined;
   }
-  if (typeof name !== 'string' || !isReturnerName(name)) {
-    throw new UsageError(`${fn}: unknown returner '${String(name)}'; valid returners: ${listReturners().join(', ')}`);
+  if (typeof name !== 'string' || !isReturnerName(name, registry)) {
+    throw new UsageError(`${fn}: unknown returner '${String(name)}'; valid returners: ${listReturners(registry).join(', ')}`);
   }
   return name;
 }
 
-function loadContext(ctx: RunnerContext, kwargs: Record<string, unknown>, local?: JobCache): ReturnerLoadContext {
+export function loadContext(ctx: RunnerContext, kwargs: Record<string, unknown>, local?: JobCache): ReturnerLoadContext {
   const returnConfig = kwargs['return_config'];
   const returnKwargs = kwargs['return_kwargs'];
   return {
@@ -68,8 +74,8 @@ function pendingOf(summaries: readonly PendingSummary[], name: string | undefine
 export const init: RunnerFunction = {
   doc: 'Create the tables a returner needs when they are missing (salt\'s documented schema).\n\nCLI Example:\n\n    salt-run returners.init mysql\n    salt-run returners.init mysql return_config=alternative',
   async run(args, kwargs, ctx): Promise<RunnerResult> {
-    const name = returnerArg('returners.init', args, kwargs, true) ?? '';
-    const returner = await loadReturner(name, loadContext(ctx, kwargs, (ctx as ReturnersRunnerContext).localCache ?? ctx.cache));
+    const name = returnerArg('returners.init', args, kwargs, true, registryOf(ctx)) ?? '';
+    const returner = await loadReturner(name, loadContext(ctx, kwargs, (ctx as ReturnersRunnerContext).localCache ?? ctx.cache), registryOf(ctx));
     try {
       if (!returner.init) throw new UsageError(`returners.init: returner '${name}' has no tables to create`);
       return { data: { [name]: await returner.init() }, exitCode: ExitCode.OK };
@@ -87,7 +93,7 @@ export const flush: RunnerFunction = {
     'could not be delivered.\n\nCLI Example:\n\n    salt-run returners.flush\n    salt-run returners.flush mysql timeout=30\n' +
     '    salt-run returners.flush mysql retry_failed=True',
   async run(args, kwargs, ctx): Promise<RunnerResult> {
-    const name = returnerArg('returners.flush', args, kwargs, false);
+    const name = returnerArg('returners.flush', args, kwargs, false, registryOf(ctx));
     const timeout = Number(kwargs['timeout'] ?? DEFAULT_FLUSH_TIMEOUT_SEC);
     if (!Number.isFinite(timeout) || timeout < 0 || timeout > DEFAULTS.maxTimeoutSec) {
       throw new UsageError(
@@ -102,13 +108,13 @@ export const flush: RunnerFunction = {
     const returners = new Map<string, Returner>();
     try {
       for (const base of new Set(queues.map(returnerOfQueue))) {
-        if (isReturnerName(base)) returners.set(base, await loadReturner(base, loadContext(ctx, kwargs, local)));
+        if (isReturnerName(base, registryOf(ctx))) returners.set(base, await loadReturner(base, loadContext(ctx, kwargs, local), registryOf(ctx)));
       }
       const warn = (ctx as ReturnersRunnerContext).warn ?? ((line: string) => process.stderr.write(`${line}\n`));
       const report = await flushPending({
         queue: local,
         returners,
-        loadReturner: (base, settings) => loadReturner(base, { ...loadContext(ctx, {}, local), ...parseSettings(settings) }),
+        loadReturner: (base, settings) => loadReturner(base, { ...loadContext(ctx, {}, local), ...parseSettings(settings) }, registryOf(ctx)),
         returnTo: queues.filter((q) => !q.startsWith(EVENT_PREFIX) && returners.has(q)),
         eventReturners: queues.filter((q) => q.startsWith(EVENT_PREFIX)).map(returnerOfQueue).filter((b) => returners.has(b)),
         warn,
@@ -147,7 +153,7 @@ export const pending: RunnerFunction = {
     'returners.flush NAME retry_failed=True). Exits 75 while anything is pending, 0 otherwise (for monitoring).\n\n' +
     'CLI Example:\n\n    salt-run returners.pending\n    salt-run returners.pending mysql',
   async run(args, kwargs, ctx): Promise<RunnerResult> {
-    const name = returnerArg('returners.pending', args, kwargs, false);
+    const name = returnerArg('returners.pending', args, kwargs, false, registryOf(ctx));
     const local = localOf(ctx);
     const summaries = pendingOf(await local.listPending(), name);
     const data: Record<string, PendingEntry> = {};
@@ -181,10 +187,10 @@ export const clean: RunnerFunction = {
     'CLI Example:\n\n    salt-run returners.clean mysql\n    salt-run returners.clean mysql keep_jobs_seconds=604800\n' +
     '    salt-run returners.clean mysql return_config=alternative',
   async run(args, kwargs, ctx): Promise<RunnerResult> {
-    const name = returnerArg('returners.clean', args, kwargs, true) ?? '';
+    const name = returnerArg('returners.clean', args, kwargs, true, registryOf(ctx)) ?? '';
     const keepSeconds = returnerKeepSeconds(name, kwargs, ctx);
     const batchSize = toCount('returners.clean', 'batch_size', kwargs['batch_size'], 1);
-    const returner = await loadReturner(name, loadContext(ctx, kwargs, (ctx as ReturnersRunnerContext).localCache ?? ctx.cache));
+    const returner = await loadReturner(name, loadContext(ctx, kwargs, (ctx as ReturnersRunnerContext).localCache ?? ctx.cache), registryOf(ctx));
     try {
       if (!returner.cleanOldRows) throw new UsageError(`returners.clean: returner '${name}' keeps no rows of its own to clean`);
       const removed = await returner.cleanOldRows(keepSeconds, batchSize === undefined ? {} : { batchSize });

@@ -1,7 +1,6 @@
-import { TransportError } from './types.js';
+import { TransportError, type ConnectStage } from './types.js';
 
-/** Where a connect stood when its time ran out; each stage has OpenSSH's own wording. */
-export type ConnectStage = 'tcp' | 'banner' | 'auth';
+export type { ConnectStage };
 
 export function timeoutError(host: string, port: number, stage: ConnectStage): TransportError {
   const message = {
@@ -10,7 +9,8 @@ export function timeoutError(host: string, port: number, stage: ConnectStage): T
     banner: `Connection timed out during banner exchange\nConnection to ${host} port ${port} timed out`,
     auth: `Connection to ${host} port ${port} timed out during authentication`,
   }[stage];
-  return new TransportError('timeout', message);
+  // Each stage has OpenSSH's own wording.
+  return new TransportError('timeout', message, { stage });
 }
 
 export function socketError(host: string, port: number, err: Error & { code?: string }): TransportError {

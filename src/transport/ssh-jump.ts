@@ -14,14 +14,14 @@ export interface JumpChain {
 
 /**
  * Connects through `target.jumpHosts` as ssh's ProxyJump does: hop 1 directly, each next one through a
- * direct-tcpip channel of the one before. A hop's failure is reported under that hop's name. The whole
- * chain shares the target's connect timeout: `deadline` (epoch ms) bounds every hop and channel.
+ * direct-tcpip channel of the one before. A hop's failure is reported under that hop's name. The target's
+ * connect timeout bounds each hop's connect and banner and each channel's opening.
  */
 export async function openJumpChain(
   target: HostTarget,
   hops: HostTarget[],
   open: HopOpener,
-  { deadline, signal }: { deadline: number; signal: AbortSignal | undefined },
+  { connectTimeoutMs, signal }: { connectTimeoutMs: number; signal: AbortSignal | undefined },
 ): Promise<JumpChain> {
   const clients: Client[] = [];
   const close = () => {
@@ -35,7 +35,7 @@ export async function openJumpChain(
         throw hopError(hop, err);
       });
       clients.push(client);
-      socket = await forward(client, hop, next, deadline, signal);
+      socket = await forward(client, hop, next, connectTimeoutMs, signal);
     }
   } catch (err) {
     close();
@@ -46,7 +46,7 @@ export async function openJumpChain(
 }
 
 /** A direct-tcpip channel from `hop` to `next`, as `ssh -W` opens. */
-function forward(client: Client, hop: HostTarget, next: HostTarget, deadline: number, signal: AbortSignal | undefined): Promise<Duplex> {
+function forward(client: Client, hop: HostTarget, next: HostTarget, timeoutMs: number, signal: AbortSignal | undefined): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const channelTo = `channel to ${next.host} port ${next.port}`;
     const stop = (err: TransportError) => {
@@ -55,7 +55,7 @@ function forward(client: Client, hop: HostTarget, next: HostTarget, deadline: nu
       reject(hopError(hop, err));
     };
     const onAbort = () => stop(new TransportError('closed', `${channelTo}: aborted`));
-    const timer = setTimeout(() => stop(new TransportError('timeout', `${channelTo}: Connection timed out`)), Math.max(deadline - Date.now(), 0));
+    const timer = setTimeout(() => stop(new TransportError('timeout', `${channelTo}: Connection timed out`)), timeoutMs);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {

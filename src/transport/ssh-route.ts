@@ -4,10 +4,10 @@ import { spawnProxyCommand } from './proxy-command.js';
 import { openJumpChain } from './ssh-jump.js';
 import { TransportError, type HostTarget, type TransportFailure } from './types.js';
 
-/** How one ssh2 connection is carried: its own TCP connection, or `sock`; `deadline` (epoch ms) ends the connect. */
+/** How one ssh2 connection is carried: its own TCP connection, or `sock`; `connectTimeoutMs` bounds its connect and banner. */
 export interface ClientVia {
   sock?: Duplex;
-  deadline: number;
+  connectTimeoutMs: number;
 }
 
 export type ClientOpener = (target: HostTarget, via: ClientVia) => Promise<Client>;
@@ -20,18 +20,19 @@ export interface Route {
 
 /**
  * Reaches the target directly, through its ProxyCommand, or through its ProxyJump chain. The target's
- * connect timeout covers the whole route: every hop, channel and the target's own login.
+ * connect timeout bounds each step's connect and banner: every hop's, every forwarded channel's and the
+ * target's own (key exchange and authentication have their own budget, transport/connect-timer.ts).
  */
 export async function openRoute(target: HostTarget, open: ClientOpener, signal: AbortSignal | undefined): Promise<Route> {
-  const deadline = Date.now() + target.connectTimeoutSec * 1000;
+  const connectTimeoutMs = target.connectTimeoutSec * 1000;
   const jumpHosts = target.jumpHosts ?? [];
   if (jumpHosts.length > 0 && target.proxyCommand !== undefined) {
     throw new TransportError('other', `${target.id}: ProxyJump and ProxyCommand are both set; ssh allows one`);
   }
   if (jumpHosts.length > 0) {
-    const openHop = (hop: HostTarget, sock: Duplex | undefined) => open(hop, sock === undefined ? { deadline } : { sock, deadline });
-    const chain = await openJumpChain(target, jumpHosts, openHop, { deadline, signal });
-    return withRoute(open(target, { sock: chain.socket, deadline }), chain.close, (err) => Promise.resolve(err));
+    const openHop = (hop: HostTarget, sock: Duplex | undefined) => open(hop, sock === undefined ? { connectTimeoutMs } : { sock, connectTimeoutMs });
+    const chain = await openJumpChain(target, jumpHosts, openHop, { connectTimeoutMs, signal });
+    return withRoute(open(target, { sock: chain.socket, connectTimeoutMs }), chain.close, (err) => Promise.resolve(err));
   }
   if (target.proxyCommand !== undefined) {
     const proxy = spawnProxyCommand(target.proxyCommand);
@@ -40,9 +41,9 @@ export async function openRoute(target: HostTarget, open: ClientOpener, signal: 
       const said = await proxy.stopAfterFailure();
       return new TransportError(reasonFrom(err.reason, said), `${err.message} (${said})`, { cause: err });
     };
-    return withRoute(open(target, { sock: proxy.socket, deadline }), proxy.close, explain);
+    return withRoute(open(target, { sock: proxy.socket, connectTimeoutMs }), proxy.close, explain);
   }
-  return { client: await open(target, { deadline }), closeRoute: () => undefined };
+  return { client: await open(target, { connectTimeoutMs }), closeRoute: () => undefined };
 }
 
 async function withRoute(

@@ -1,10 +1,12 @@
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, ParsedKey, ServerHostKeyAlgorithm } from 'ssh2';
 import { hostKeyName, hostKeyPolicyFor, verifyHostKey } from './host-key-check.js';
+import { DEFAULT_HANDSHAKE_BUDGET, watchConnect, type HandshakeBudget } from './connect-timer.js';
 import { createKnownHostsStore, type KnownHostsStore } from './known-hosts-file.js';
-import { socketError, timeoutError, type ConnectStage } from './ssh-errors.js';
+import { socketError, timeoutError } from './ssh-errors.js';
 import { connectTrace, type KeyFileNames } from './ssh-log.js';
 import { openRoute, type ClientVia } from './ssh-route.js';
 import { createSession } from './ssh-session.js';
@@ -32,11 +34,14 @@ interface Shared {
   files: SharedFiles;
   internals: Ssh2Internals;
   keyFiles: KeyFileNames;
+  budget: HandshakeBudget;
 }
 
 export interface SshTransportOptions {
   /** Diagnostics for developers, e.g. an ssh2 internal brine relies on is gone; default: stderr when DEBUG is set. */
   debug?: (line: string) => void;
+  /** Key exchange and authentication's own budget (after the banner); default DEFAULT_HANDSHAKE_BUDGET. */
+  handshakeBudget?: HandshakeBudget;
 }
 
 function debugToStderr(line: string): void {
@@ -62,7 +67,8 @@ export function createSshTransport(options: SshTransportOptions = {}): Transport
       return loaded;
     },
   };
-  const shared: Shared = { files, internals: createSsh2Internals(options.debug ?? debugToStderr), keyFiles };
+  const budget = options.handshakeBudget ?? DEFAULT_HANDSHAKE_BUDGET;
+  const shared: Shared = { files, internals: createSsh2Internals(options.debug ?? debugToStderr), keyFiles, budget };
   return { connect: (target, connectOptions) => connectHost(target, connectOptions, shared) };
 }
 
@@ -167,7 +173,7 @@ async function connectHost(target: HostTarget, options: ConnectOptions, shared: 
 }
 
 /** One logged-in ssh2 client for `target` (the host or a jump host), carried by `via`. */
-async function openClient(target: HostTarget, options: ConnectOptions, { files, internals, keyFiles }: Shared, via: ClientVia) {
+async function openClient(target: HostTarget, options: ConnectOptions, { files, internals, keyFiles, budget }: Shared, via: ClientVia) {
   const { host, port } = target;
   const trace = connectTrace(target, options.log, keyFiles);
   const hostKeys = hostKeyPolicyFor(target, options.hostKeys);
@@ -184,7 +190,9 @@ async function openClient(target: HostTarget, options: ConnectOptions, { files, 
 
   return new Promise<InstanceType<typeof Client>>((resolve, reject) => {
     const client = new Client();
-    let stage: ConnectStage = 'tcp';
+    // brine's own socket (unless a jump channel or ProxyCommand carries the connection), so its banner can be watched.
+    const ownSocket = via.sock === undefined ? new Socket() : undefined;
+    const sock = via.sock ?? ownSocket ?? new Socket();
     let settled = false;
     let hostKeyError: TransportError | undefined;
     let serverMethods: string[] = [];
@@ -193,21 +201,24 @@ async function openClient(target: HostTarget, options: ConnectOptions, { files, 
     const finish = (err?: TransportError) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      watch.stop();
       options.signal?.removeEventListener('abort', onAbort);
       if (!err) return resolve(client);
       trace.failed(err.message);
       client.destroy();
+      sock.destroy();
       reject(err);
     };
     const onAbort = () => finish(new TransportError('closed', `Connection to ${host} port ${port} aborted`));
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    // Guards DNS and the TCP connect too, which ssh2's readyTimeout does not cover.
-    const remainingMs = Math.max(via.deadline - Date.now(), 0);
-    const timer = setTimeout(() => finish(timeoutError(host, port, stage)), remainingMs);
+    // DNS, the TCP connect and the banner get the connect timeout; key exchange and auth the handshake budget.
+    const watch = watchConnect(sock, {
+      connectTimeoutMs: via.connectTimeoutMs,
+      budget,
+      isConnecting: ownSocket !== undefined,
+      onTimeout: (stage) => finish(timeoutError(host, port, stage)),
+    });
 
-    client.on('connect', () => (stage = 'banner'));
-    client.on('handshake', () => (stage = 'auth'));
     client.on('ready', () => {
       trace.authenticated();
       finish();
@@ -225,7 +236,7 @@ async function openClient(target: HostTarget, options: ConnectOptions, { files, 
           if (err.message !== AUTH_EXHAUSTED) return;
           return finish(new TransportError('auth', denied(tried.length ? tried : serverMethods), { cause: err }));
         case 'client-timeout':
-          return finish(timeoutError(host, port, stage));
+          return finish(timeoutError(host, port, watch.stage));
         case 'client-dns':
           return finish(new TransportError('dns', `ssh: Could not resolve hostname ${host}: ${resolverMessage(err)}`, { cause: err }));
         case 'client-socket':
@@ -238,11 +249,14 @@ async function openClient(target: HostTarget, options: ConnectOptions, { files, 
     const queue = [...methods];
     try {
       trace.connecting();
+      // Connecting before ssh2 gets the socket: ssh2 takes a socket that is not connecting as already connected.
+      ownSocket?.connect({ host, port });
       client.connect({
         ...trace.ssh2Options,
-        ...(via.sock === undefined ? { host, port } : { sock: via.sock }),
+        sock,
         username: target.user,
-        readyTimeout: remainingMs,
+        // the connect timer above replaces ssh2's wall-clock readyTimeout
+        readyTimeout: 0,
         ...keepalive(target),
         algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes) },
         hostVerifier: (key: Buffer, verify: (isValid: boolean) => void): void => {

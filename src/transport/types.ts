@@ -14,7 +14,7 @@ export interface HostTarget {
   sudo: boolean;
   sudoUser?: string;
   tty: boolean;
-  /** Seconds allowed to establish the connection (TCP + SSH handshake + auth). */
+  /** Seconds for the TCP connect and the server's banner, as OpenSSH's ConnectTimeout (key exchange and auth: transport/connect-timer.ts). */
   connectTimeoutSec: number;
   identitiesOnly: boolean;
   connection: 'ssh' | 'local';
@@ -122,13 +122,19 @@ export type TransportFailure =
   | 'closed'
   | 'other';
 
+/** Where a connect stood when it failed: the TCP connect, waiting for the server's banner, or key exchange and authentication. */
+export type ConnectStage = 'tcp' | 'banner' | 'auth';
+
 /** Why a host could not be reached; becomes the host's `_error` return, never an exception to the user. */
 export class TransportError extends Error {
   readonly reason: TransportFailure;
+  /** Set on a timeout: how far the connect got (a `banner` or `auth` timeout means TCP succeeded). */
+  readonly stage: ConnectStage | undefined;
 
-  constructor(reason: TransportFailure, message: string, options: { cause?: unknown } = {}) {
+  constructor(reason: TransportFailure, message: string, options: { cause?: unknown; stage?: ConnectStage } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TransportError';
     this.reason = reason;
+    this.stage = options.stage;
   }
 }

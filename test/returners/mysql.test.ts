@@ -198,11 +198,11 @@ describe('mysql returner', () => {
   });
 
   it('is registered, loads lazily and can be the master job cache', async () => {
-    expect(listReturners()).toEqual(['local_cache', 'mysql']);
+    expect(listReturners()).toEqual(['carbon', 'etcd', 'influxdb', 'local', 'local_cache', 'mattermost', 'memcache', 'multi_returner', 'mysql', 'pgjsonb', 'postgres', 'pushover', 'rawfile_json', 'redis', 'slack', 'slack_webhook', 'smtp', 'splunk', 'sqlite3', 'syslog', 'telegram']);
     const r = await loadReturner('mysql', { opts: db.opts() });
     open.push(r as MysqlReturner);
     expect(() => requireCapability(r, 'jobCache', 'master_job_cache')).not.toThrow();
-    await expect(loadReturner('syslog', { opts: {} })).rejects.toThrow("unknown returner 'syslog'; valid returners: local_cache, mysql");
+    await expect(loadReturner('nosuch', { opts: {} })).rejects.toThrow("unknown returner 'nosuch'; valid returners: carbon, etcd, influxdb, local, local_cache, mattermost, memcache, multi_returner, mysql, pgjsonb, postgres, pushover, rawfile_json, redis, slack, slack_webhook, smtp, splunk, sqlite3, syslog, telegram");
   });
 });
 

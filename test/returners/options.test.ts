@@ -55,7 +55,7 @@ describe('mysql ssl keys', () => {
 describe('returner registry', () => {
   it('parses --return lists and refuses unknown names', () => {
     expect(parseReturnerList('mysql, local_cache,mysql')).toEqual(['mysql', 'local_cache']);
-    expect(() => parseReturnerList('mysql,syslog')).toThrow("--return: unknown returner 'syslog'; valid returners: local_cache, mysql");
+    expect(() => parseReturnerList('mysql,nosuch')).toThrow("--return: unknown returner 'nosuch'; valid returners: carbon, etcd, influxdb, local, local_cache, mattermost, memcache, multi_returner, mysql, pgjsonb, postgres, pushover, rawfile_json, redis, slack, slack_webhook, smtp, splunk, sqlite3, syslog, telegram");
   });
 
   it('refuses a write-only returner as master_job_cache', () => {

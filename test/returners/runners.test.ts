@@ -35,7 +35,7 @@ describe('salt-run returners.*', () => {
     const res = await init.run(['mysql'], {}, ctx(db.opts()));
     expect(res).toEqual({ data: { mysql: `tables salt_returns, jids, salt_events ready in db ${db.db}` }, exitCode: 0 });
     expect(await db.rows("SHOW TABLES LIKE 'salt_returns'")).toHaveLength(1);
-    await expect(init.run(['syslog'], {}, ctx(db.opts()))).rejects.toThrow("returners.init: unknown returner 'syslog'; valid returners: local_cache, mysql");
+    await expect(init.run(['nosuch'], {}, ctx(db.opts()))).rejects.toThrow("returners.init: unknown returner 'nosuch'; valid returners: carbon, etcd, influxdb, local, local_cache, mattermost, memcache, multi_returner, mysql, pgjsonb, postgres, pushover, rawfile_json, redis, slack, slack_webhook, smtp, splunk, sqlite3, syslog, telegram");
   });
 
   it('returners.pending exits 75 while something waits; flush delivers it and exits 0', async () => {

@@ -111,14 +111,19 @@ export function createSqlCore(dialect: SqlDialect, deadlines: SqlDeadlines = DEF
     rows: unknown[][],
     describe: (row: unknown[]) => string,
   ): Promise<void> {
-    const head = `INSERT INTO ${table} (${columns.map((c) => dialect.quote(c)).join(', ')}) VALUES `;
+    const quoted = columns.map((c) => dialect.quote(c));
+    const head = `INSERT INTO ${table} (${quoted.join(', ')}) VALUES `;
     const tuple = inList(columns);
-    const maxRows = Math.max(1, Math.floor(dialect.maxParams / columns.length));
+    const { bulkInsert } = dialect;
+    const maxRows = bulkInsert ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(dialect.maxParams / columns.length));
     let chunk: unknown[][] = [];
     let bytes = 0;
     const flush = async (): Promise<void> => {
       if (chunk.length === 0) return;
-      await conn.query(head + chunk.map(() => tuple).join(', '), chunk.flat());
+      if (bulkInsert) {
+        const { sql, params } = bulkInsert(table, quoted, chunk);
+        await conn.query(sql, params);
+      } else await conn.query(head + chunk.map(() => tuple).join(', '), chunk.flat());
       chunk = [];
       bytes = 0;
     };

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import type { HostReturn, JobLoad } from '../../core/job.js';
 import { generateJid } from '../../salt/jid.js';
-import { saltJson } from '../salt-json.js';
+import { saltJson, type TextEncoding } from '../salt-json.js';
 import type { Returner, ReturnerLoadContext, SaltEvent } from '../types.js';
 import { createSqlCore, DEFAULT_DEADLINES } from './core.js';
 import { fullRet, orderedLoad } from './rows.js';
@@ -35,10 +35,16 @@ export function createSqlReturner(
   const now = ctx.now ?? (() => new Date());
   const masterId = typeof ctx.opts['id'] === 'string' ? ctx.opts['id'] : `${hostname()}_master`;
   const select = (sql: string, params: readonly unknown[] = []) => withConn(async (c) => (await c.query(sql, params)).rows);
+  const codec = dialect.jsonCodec;
+  /** salt's JSON text for a JSON column, as the column can store it. */
+  const toJson = (value: unknown, enc: TextEncoding): string => (codec ? codec.store(saltJson(value, enc)) : saltJson(value, enc));
+  const fromJson = (value: unknown): unknown => JSON.parse(codec ? codec.load(String(value)) : String(value));
+  const successText = dialect.successText ?? ((success: boolean) => (success ? '1' : '0'));
+  const loadText = dialect.jsonAsText ? dialect.jsonAsText('load') : q('load');
 
   async function loadRows(sql: string, params: unknown[]): Promise<Array<{ jid: string; load: JobLoad }>> {
     const rows = await select(sql, params);
-    return rows.map((r) => ({ jid: String(r['jid']), load: JSON.parse(String(r['load'])) as JobLoad }));
+    return rows.map((r) => ({ jid: String(r['jid']), load: fromJson(r['load']) as JobLoad }));
   }
 
   /**
@@ -53,13 +59,15 @@ export function createSqlReturner(
     const cutoffJid = generateJid(new Date(now().getTime() - keepSeconds * 1000), 0);
     const old = dialect.secondsAgo;
     const deletes: Array<[SaltTable, string, unknown[]]> = [
-      ['jids', `DELETE FROM jids WHERE jid < ? OR jid IN (SELECT jid FROM salt_returns WHERE alter_time < ${old})`, [cutoffJid, keepSeconds]],
-      ['salt_returns', `DELETE FROM salt_returns WHERE alter_time < ${old}`, [keepSeconds]],
-      ['salt_events', `DELETE FROM salt_events WHERE alter_time < ${old}`, [keepSeconds]],
+      ['jids', `jid < ? OR jid IN (SELECT jid FROM salt_returns WHERE alter_time < ${old})`, [cutoffJid, keepSeconds]],
+      ['salt_returns', `alter_time < ${old}`, [keepSeconds]],
+      ['salt_events', `alter_time < ${old}`, [keepSeconds]],
     ];
-    for (const [table, sql, params] of deletes) {
+    if (dialect.beforeClean) await withConn((conn) => dialect.beforeClean?.(conn) ?? Promise.resolve());
+    for (const [table, where, params] of deletes) {
+      const sql = dialect.deleteBatch ? dialect.deleteBatch(table, where) : `DELETE FROM ${table} WHERE ${where} ${dialect.deleteLimit}`;
       for (let batch = 0; batch < maxBatches; batch++) {
-        const { affectedRows } = await withConn((conn) => conn.query(`${sql} ${dialect.deleteLimit}`, [...params, batchSize]));
+        const { affectedRows } = await withConn((conn) => conn.query(sql, [...params, batchSize]));
         removed[table] += affectedRows;
         if (affectedRows < batchSize) break;
       }
@@ -85,7 +93,7 @@ export function createSqlReturner(
             const key = `${r.jid}\0${r.id}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            rows.push([r.fun, r.jid, saltJson(r.return, enc), r.id, r.success ? '1' : '0', saltJson(fullRet(r), enc)]);
+            rows.push([r.fun, r.jid, toJson(r.return, enc), r.id, successText(r.success), toJson(fullRet(r), enc)]);
           }
           await insertRows(conn, 'salt_returns', RETURN_COLUMNS, rows, (row) => `return of ${String(row[3])} in ${String(row[1])}`);
         });
@@ -95,7 +103,7 @@ export function createSqlReturner(
     async saveLoad(jid: string, load: JobLoad) {
       await withConn(async (conn) => {
         const enc = await encodingFor(conn, 'jids');
-        const row = [jid, saltJson(orderedLoad(load), enc)];
+        const row = [jid, toJson(orderedLoad(load), enc)];
         core.checkRowSize(conn, row, `load of ${jid}`);
         // not an ignore-all INSERT: that would also hide a value the column cannot store
         await conn.query(`INSERT INTO jids (jid, ${q('load')}) VALUES (?, ?) ${dialect.ignoreDuplicate('jid')}`, row);
@@ -115,7 +123,7 @@ export function createSqlReturner(
       const rows = await select('SELECT id, full_ret FROM salt_returns WHERE jid = ?', [jid]);
       // No prototype: a host id such as `__proto__` is a plain key.
       const out = Object.create(null) as Record<string, HostReturn>;
-      for (const r of rows) out[String(r['id'])] = JSON.parse(String(r['full_ret'])) as HostReturn;
+      for (const r of rows) out[String(r['id'])] = fromJson(r['full_ret']) as HostReturn;
       return out;
     },
 
@@ -127,7 +135,7 @@ export function createSqlReturner(
     getJids: () => loadRows(`SELECT jid, ${q('load')} FROM jids ORDER BY jid`, []),
 
     async getJidsFilter(count: number, filterFindJob = true) {
-      const filter = filterFindJob ? `WHERE ${q('load')} NOT LIKE '%"fun": "saltutil.find_job"%'` : '';
+      const filter = filterFindJob ? `WHERE ${loadText} NOT LIKE '%"fun": "saltutil.find_job"%'` : '';
       const rows = await loadRows(`SELECT jid, ${q('load')} FROM jids ${filter} ORDER BY jid DESC LIMIT ?`, [count]);
       return rows.reverse();
     },
@@ -155,7 +163,7 @@ export function createSqlReturner(
           for (const e of events) {
             if (seen.has(e.tag)) continue;
             if (e.tag.startsWith(JOB_TAG)) seen.add(e.tag);
-            rows.push([e.tag, saltJson(e.data, enc), masterId]);
+            rows.push([e.tag, toJson(e.data, enc), masterId]);
           }
           await insertRows(conn, 'salt_events', EVENT_COLUMNS, rows, (row) => `event ${String(row[0])}`);
         });

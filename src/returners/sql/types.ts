@@ -75,6 +75,29 @@ export interface SqlDialect {
   secondsAgo: string;
   /** Suffix of a DELETE that removes at most `?` rows (MySQL's `LIMIT ?`), so retention runs in short statements. */
   deleteLimit: string;
+  /**
+   * A whole retention statement removing at most `?` (its last parameter) rows of `table` matching `where`, for a
+   * dialect whose DELETE has no LIMIT (PostgreSQL) or that moves the rows into archive tables; when
+   * absent, `DELETE FROM <table> WHERE <where> <deleteLimit>`. Its affected rows are the rows removed.
+   */
+  deleteBatch?(table: SaltTable, where: string): string;
+  /** Run once before a retention pass (e.g. creating salt's `<table>_archive` tables). */
+  beforeClean?(conn: SqlConnection): Promise<void>;
+  /** A JSON column as text for LIKE (PostgreSQL jsonb needs `::text`); when absent, the quoted column. */
+  jsonAsText?(column: string): string;
+  /** The `success` column's text (salt's mysql stores '1'/'0', pgjsonb 'true'/'false'); when absent '1'/'0'. */
+  successText?: (success: boolean) => string;
+  /**
+   * Rewrites the JSON text salt's JSON columns get (and reverses it on read), for a column type that
+   * refuses some valid JSON, e.g. jsonb and the `\u0000` escape; when absent the text is stored as is.
+   */
+  jsonCodec?: { store(text: string): string; load(text: string): string };
+  /**
+   * One INSERT of many rows (PostgreSQL: `SELECT * FROM unnest(<one array per column>)`, far cheaper to
+   * parse and bind than a VALUES list of thousands of parameters); when absent, a multi-row VALUES list
+   * capped by {@link maxParams}. `columns` are quoted already.
+   */
+  bulkInsert?: (table: SaltTable, columns: readonly string[], rows: readonly unknown[][]) => { sql: string; params: unknown[] };
   /** Parameters per statement the driver accepts (pg 65535, SQLite 32766); Infinity when formatted client-side. */
   maxParams: number;
   /** The longest value one text column holds, and its type's name for the message. */

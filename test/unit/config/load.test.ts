@@ -72,7 +72,8 @@ describe('loadConfig: master file', () => {
     expect(cfg.configDir).toBe(t.etc);
     expect(cfg.masterFile).toBeUndefined();
     expect(cfg.opts).toEqual(DEFAULTS.masterOpts);
-    expect(cfg.opts['ssh_max_procs']).toBe(25);
+    // unset: the fan-out adapts (job/adaptive-limit.ts), up to DEFAULTS.sshMaxProcs hosts in flight
+    expect(cfg.opts['ssh_max_procs']).toBeUndefined();
     expect(cfg.saltfileValues).toEqual({});
   });
 

@@ -8,6 +8,7 @@ import { ConfigError, ExitCode } from '../../../src/errors.js';
 import { openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
 import {
   driverEntry,
+  listReturners,
   listUsableReturners,
   loadReturner,
   RETURNERS,
@@ -42,8 +43,8 @@ describe('returner driver availability (salt __virtual__)', () => {
 
   it('lists only returners whose driver resolves; the built-ins are all usable here', async () => {
     const { registry } = registryWithMissingDriver();
-    expect(await listUsableReturners(registry)).toEqual(['local_cache', 'mysql']);
-    expect(await listUsableReturners()).toEqual(['local_cache', 'mysql']);
+    expect(await listUsableReturners(registry)).toEqual(listReturners());
+    expect(await listUsableReturners()).toEqual(listReturners());
     expect(await registry['fakedb']?.isAvailable()).toBe(`the ${MISSING_DRIVER} package is not installed`);
   });
 
@@ -69,7 +70,7 @@ describe('returner driver availability (salt __virtual__)', () => {
   });
 
   it('names each driver package once, from the registry (what the bundle keeps external)', () => {
-    expect(returnerDrivers()).toEqual(['mysql2']);
-    expect(returnerDrivers(registryWithMissingDriver().registry)).toEqual([MISSING_DRIVER, 'mysql2']);
+    expect(returnerDrivers()).toEqual(['better-sqlite3', 'ioredis', 'mysql2', 'nodemailer', 'pg']);
+    expect(returnerDrivers(registryWithMissingDriver().registry)).toEqual([MISSING_DRIVER, 'better-sqlite3', 'ioredis', 'mysql2', 'nodemailer', 'pg'].sort());
   });
 });

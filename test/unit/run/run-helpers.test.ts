@@ -118,4 +118,15 @@ describe('progress line', () => {
     progress.stop();
     expect(s.text().endsWith('\r\x1b[K')).toBe(true);
   });
+  it("shows the fan-out's current concurrency once the job tells it", async () => {
+    const s = stream(true);
+    const progress = createProgress(s, 3, {}, () => 2000);
+    progress.concurrency(48);
+    progress.hostDone(false);
+    await new Promise<void>((resolve) => {
+      s.once('data', () => resolve());
+    });
+    expect(s.text()).toContain('1/3 hosts done, 0 failed, 0.0s, concurrency 48');
+    progress.stop();
+  });
 });
