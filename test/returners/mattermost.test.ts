@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReturner } from '../../src/returners/mattermost.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { chatReturnerContracts } from '../contract/chat-contracts.js';
+import { hostReturn, testJid } from '../contract/returner-suite.js';
 import { mattermostHook, messageIds } from '../helpers/chat-services.js';
 import { configError } from '../helpers/config-error.js';
 import { makeTestCa, startHttpsReceiver } from '../helpers/https-receiver.js';
@@ -19,21 +19,8 @@ async function subject(hook = HOOK) {
   return { mm, receiver, opts, ids, returner: createReturner({ opts }) };
 }
 
-returnerContractSuite('mattermost', async () => {
-  const s = await subject();
-  return { returner: s.returner, countReturns: async (jid, id) => s.ids(jid).filter((x) => x === id).length, cleanup: () => s.receiver.close() };
-}, ['event_return']);
-
-returnerDeliveryContract('mattermost', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    down: () => s.receiver.stop(),
-    up: () => s.receiver.start(),
-    storedIds: async (jid) => s.ids(jid),
-    refusesNothing: 'Mattermost splits a long webhook text into several posts and accepts any UTF-8 text brine sends',
-    cleanup: () => s.receiver.close(),
-  };
+chatReturnerContracts('mattermost', () => subject(), ['event_return'], {
+  refusesNothing: 'Mattermost splits a long webhook text into several posts and accepts any UTF-8 text brine sends',
 });
 
 describe('mattermost returner', () => {

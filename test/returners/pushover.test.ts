@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReturner } from '../../src/returners/pushover.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { chatReturnerContracts } from '../contract/chat-contracts.js';
+import { hostReturn, testJid } from '../contract/returner-suite.js';
 import { messageIds, pushoverApi } from '../helpers/chat-services.js';
 import { configError } from '../helpers/config-error.js';
 import { makeTestCa, startHttpsReceiver } from '../helpers/https-receiver.js';
@@ -19,22 +19,9 @@ async function subject(token = TOKEN) {
   return { api, receiver, opts, ids, returner: createReturner({ opts }) };
 }
 
-returnerContractSuite('pushover', async () => {
-  const s = await subject();
-  return { returner: s.returner, countReturns: async (jid, id) => s.ids(jid).filter((x) => x === id).length, cleanup: () => s.receiver.close() };
-}, []);
-
-returnerDeliveryContract('pushover', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    down: () => s.receiver.stop(),
-    up: () => s.receiver.start(),
-    storedIds: async (jid) => s.ids(jid),
-    // Pushover refuses a message over 1024 characters (400, status 0)
-    poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(1100)),
-    cleanup: () => s.receiver.close(),
-  };
+chatReturnerContracts('pushover', () => subject(), [], {
+  // Pushover refuses a message over 1024 characters (400, status 0)
+  poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(1100)),
 });
 
 describe('pushover returner', () => {

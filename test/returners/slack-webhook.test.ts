@@ -7,8 +7,8 @@ import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cac
 import { createHttpClient } from '../../src/returners/http/client.js';
 import { loadReturner } from '../../src/returners/registry.js';
 import { createReturner } from '../../src/returners/slack-webhook.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, jobLoad, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { chatReturnerContracts } from '../contract/chat-contracts.js';
+import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
 import { slackWebhook, type Emulator } from '../helpers/chat-services.js';
 import { configError } from '../helpers/config-error.js';
 import { startHangServer } from '../helpers/hang-server.js';
@@ -27,28 +27,11 @@ async function subject(options: { revoked?: boolean } = {}) {
   const hook = slackWebhook(HOOK, options);
   const receiver = await startHttpsReceiver(ca, hook.service);
   const opts = { 'slack_webhook.webhook': `${receiver.url}${HOOK}`, 'slack_webhook.ca_file': ca.caFile };
-  return { hook, receiver, opts, returner: createReturner({ opts }) };
+  return { hook, receiver, opts, ids: (jid: string) => idsFor(hook.accepted, jid), returner: createReturner({ opts }) };
 }
 
-returnerContractSuite('slack_webhook', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    countReturns: async (jid, id) => idsFor(s.hook.accepted, jid).filter((x) => x === id).length,
-    cleanup: () => s.receiver.close(),
-  };
-}, []);
-
-returnerDeliveryContract('slack_webhook', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    down: () => s.receiver.stop(),
-    up: () => s.receiver.start(),
-    storedIds: async (jid) => idsFor(s.hook.accepted, jid),
-    refusesNothing: "Slack's incoming webhooks accept any attachments payload brine builds (long text is cut by Slack, not refused)",
-    cleanup: () => s.receiver.close(),
-  };
+chatReturnerContracts('slack_webhook', () => subject(), [], {
+  refusesNothing: "Slack's incoming webhooks accept any attachments payload brine builds (long text is cut by Slack, not refused)",
 });
 
 describe('slack_webhook returner', () => {

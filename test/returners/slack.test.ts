@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertPolicies } from '../../src/delivery/alert-filter.js';
 import { createReturner } from '../../src/returners/slack.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { chatReturnerContracts } from '../contract/chat-contracts.js';
+import { hostReturn, testJid } from '../contract/returner-suite.js';
 import { messageIds, slackApi } from '../helpers/chat-services.js';
 import { configError } from '../helpers/config-error.js';
 import { makeTestCa, startHttpsReceiver } from '../helpers/https-receiver.js';
@@ -27,22 +27,9 @@ async function subject(token = TOKEN) {
   return { api, receiver, opts, ids, returner: createReturner({ opts }) };
 }
 
-returnerContractSuite('slack', async () => {
-  const s = await subject();
-  return { returner: s.returner, countReturns: async (jid, id) => s.ids(jid).filter((x) => x === id).length, cleanup: () => s.receiver.close() };
-}, []);
-
-returnerDeliveryContract('slack', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    down: () => s.receiver.stop(),
-    up: () => s.receiver.start(),
-    storedIds: async (jid) => s.ids(jid),
-    // chat.postMessage answers msg_too_long past 40,000 characters
-    poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(40_001)),
-    cleanup: () => s.receiver.close(),
-  };
+chatReturnerContracts('slack', () => subject(), [], {
+  // chat.postMessage answers msg_too_long past 40,000 characters
+  poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(40_001)),
 });
 
 describe('slack returner', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReturner } from '../../src/returners/splunk.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { chatReturnerContracts } from '../contract/chat-contracts.js';
+import { hostReturn, testJid } from '../contract/returner-suite.js';
 import { splunkHec } from '../helpers/chat-services.js';
 import { configError } from '../helpers/config-error.js';
 import { makeTestCa, startHttpsReceiver } from '../helpers/https-receiver.js';
@@ -19,28 +19,14 @@ async function subject(forwarder: Record<string, unknown> = {}) {
   return { hec, receiver, opts, ids, returner: createReturner({ opts }) };
 }
 
-returnerContractSuite('splunk', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    countReturns: async (jid, id) => s.ids(jid).filter((x) => x === id).length,
-    countEvents: async (tag) => s.hec.accepted.filter((e) => (e['event'] as { tag?: string }).tag === tag).length,
-    cleanup: () => s.receiver.close(),
-  };
-}, ['event_return']);
-
-returnerDeliveryContract('splunk', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    down: () => s.receiver.stop(),
-    up: () => s.receiver.start(),
-    storedIds: async (jid) => s.ids(jid),
-    // HEC refuses a request over its max_content_length (413)
-    poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(100_000)),
-    cleanup: () => s.receiver.close(),
-  };
-});
+chatReturnerContracts(
+  'splunk',
+  () => subject(),
+  ['event_return'],
+  // HEC refuses a request over its max_content_length (413)
+  { poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(100_000)) },
+  (s) => ({ countEvents: async (tag) => s.hec.accepted.filter((e) => (e['event'] as { tag?: string }).tag === tag).length }),
+);
 
 describe('splunk returner', () => {
   let s: Awaited<ReturnType<typeof subject>>;

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushPending } from '../../src/delivery/forward.js';
 import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cache.js';
 import { createReturner } from '../../src/returners/telegram.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, jobLoad, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { chatReturnerContracts } from '../contract/chat-contracts.js';
+import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
 import { messageIds, telegramBot } from '../helpers/chat-services.js';
 import { configError } from '../helpers/config-error.js';
 import { makeTestCa, startHttpsReceiver } from '../helpers/https-receiver.js';
@@ -24,22 +24,9 @@ async function subject(token = TOKEN, chat = CHAT) {
   return { bot, receiver, opts, ids, returner: createReturner({ opts }) };
 }
 
-returnerContractSuite('telegram', async () => {
-  const s = await subject();
-  return { returner: s.returner, countReturns: async (jid, id) => s.ids(jid).filter((x) => x === id).length, cleanup: () => s.receiver.close() };
-}, []);
-
-returnerDeliveryContract('telegram', async () => {
-  const s = await subject();
-  return {
-    returner: s.returner,
-    down: () => s.receiver.stop(),
-    up: () => s.receiver.start(),
-    storedIds: async (jid) => s.ids(jid),
-    // the Bot API answers 400 "message is too long" past 4096 characters
-    poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(5000)),
-    cleanup: () => s.receiver.close(),
-  };
+chatReturnerContracts('telegram', () => subject(), [], {
+  // the Bot API answers 400 "message is too long" past 4096 characters
+  poison: (jid) => hostReturn(jid, 'huge', 'x'.repeat(5000)),
 });
 
 describe('telegram returner', () => {
