@@ -4,16 +4,11 @@
  * request as Slack does (test/helpers). Reports messages/s, connections opened (brine's client and the
  * receiver's count), and that every return arrived once. Alone: node .bench/build/bench/notify-http.js 1000
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { flushPending } from '../src/delivery/forward.js';
-import { openLocalCache } from '../src/jobcache/local-cache.js';
 import { createReturner } from '../src/returners/slack-webhook.js';
-import { generateJid } from '../src/salt/jid.js';
 import { slackWebhook } from '../test/helpers/chat-services.js';
 import { makeTestCa, startHttpsReceiver } from '../test/helpers/https-receiver.js';
+import { flushQueuedReturns } from './notify-queue.js';
 import { table } from './report.js';
 
 export interface NotifyHttpResult {
@@ -36,24 +31,9 @@ export async function benchNotifyHttp({ returns = 1_000, hosts = 100 } = {}): Pr
   const ca = makeTestCa();
   const hook = slackWebhook(HOOK);
   const receiver = await startHttpsReceiver(ca, hook.service);
-  const dir = mkdtempSync(join(tmpdir(), 'brine-bench-notify-'));
-  const cache = openLocalCache(join(dir, 'jobs.sqlite'));
   const returner = createReturner({ opts: { 'slack_webhook.webhook': `${receiver.url}${HOOK}`, 'slack_webhook.ca_file': ca.caFile } });
   try {
-    const start = Date.now() - 3_600_000;
-    const ids = Array.from({ length: hosts }, (_, i) => `host${String(i).padStart(4, '0')}`);
-    for (let j = 0, n = 0; n < returns; j++) {
-      const jid = generateJid(new Date(start + j * 1000), 0);
-      await cache.saveLoad({ load: { jid, fun: 'cmd.run', arg: ['uptime'], tgt: '*', tgt_type: 'glob', user: 'root' }, minions: ids, startedAt: start }, ['slack_webhook']);
-      for (const id of ids.slice(0, Math.min(hosts, returns - n))) {
-        n++;
-        const ret = { id, jid, fun: 'cmd.run', fun_args: ['uptime'], return: ` 04:33:01 up 3 days, load average: 0.01 ${id}`, retcode: 0, success: true, _stamp: new Date().toISOString().replace('Z', '000') };
-        await cache.saveReturn(ret, ['slack_webhook']);
-      }
-    }
-    const t0 = process.hrtime.bigint();
-    const report = await flushPending({ queue: cache, returners: new Map([['slack_webhook', returner]]), warn: (line) => console.error(line), timeoutMs: 600_000 });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const { seconds, pending } = await flushQueuedReturns('slack_webhook', returner, { returns, hosts });
     const keys = hook.accepted.map((p) => `${String(p.attachments[0]?.['author_name'])} ${String(p.attachments[0]?.['text'])}`);
     if (hook.violations.length > 0) console.error(`notify bench: ${hook.violations.length} requests broke Slack's contract: ${hook.violations[0]}`);
     return {
@@ -65,13 +45,11 @@ export async function benchNotifyHttp({ returns = 1_000, hosts = 100 } = {}): Pr
       messagesPerSecond: Math.round(hook.accepted.length / seconds),
       connectionsOpened: returner.connectionsOpened(),
       receiverConnections: receiver.connections(),
-      pending: report.pending,
+      pending,
     };
   } finally {
     await returner.close();
     await receiver.close();
-    await cache.close();
-    rmSync(dir, { recursive: true, force: true });
     ca.cleanup();
   }
 }

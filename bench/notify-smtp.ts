@@ -4,15 +4,10 @@
  * mailparser, plain SMTP on loopback). Reports messages/s, connections opened (brine's count and the
  * server's), and that every return arrived once. Alone: node .bench/build/bench/notify-smtp.js 1000
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { flushPending } from '../src/delivery/forward.js';
-import { openLocalCache } from '../src/jobcache/local-cache.js';
 import { createReturner } from '../src/returners/smtp.js';
-import { generateJid } from '../src/salt/jid.js';
 import { startSmtpServer } from '../test/helpers/smtp.js';
+import { flushQueuedReturns } from './notify-queue.js';
 import { table } from './report.js';
 
 export interface NotifySmtpResult {
@@ -30,24 +25,9 @@ export interface NotifySmtpResult {
 
 export async function benchNotifySmtp({ returns = 1_000, hosts = 100 } = {}): Promise<NotifySmtpResult> {
   const server = await startSmtpServer();
-  const dir = mkdtempSync(join(tmpdir(), 'brine-bench-smtp-'));
-  const cache = openLocalCache(join(dir, 'jobs.sqlite'));
   const returner = createReturner({ opts: { smtp: { from: 'salt@example.org', to: 'ops@example.org', host: '127.0.0.1', port: server.port } } });
   try {
-    const start = Date.now() - 3_600_000;
-    const ids = Array.from({ length: hosts }, (_, i) => `host${String(i).padStart(4, '0')}`);
-    for (let j = 0, n = 0; n < returns; j++) {
-      const jid = generateJid(new Date(start + j * 1000), 0);
-      await cache.saveLoad({ load: { jid, fun: 'cmd.run', arg: ['uptime'], tgt: '*', tgt_type: 'glob', user: 'root' }, minions: ids, startedAt: start }, ['smtp']);
-      for (const id of ids.slice(0, Math.min(hosts, returns - n))) {
-        n++;
-        const ret = { id, jid, fun: 'cmd.run', fun_args: ['uptime'], return: ` 04:33:01 up 3 days, load average: 0.01 ${id}`, retcode: 0, success: true, _stamp: new Date().toISOString().replace('Z', '000') };
-        await cache.saveReturn(ret, ['smtp']);
-      }
-    }
-    const t0 = process.hrtime.bigint();
-    const report = await flushPending({ queue: cache, returners: new Map([['smtp', returner]]), warn: (line) => console.error(line), timeoutMs: 600_000 });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const { seconds, pending } = await flushQueuedReturns('smtp', returner, { returns, hosts });
     const keys = server.mails.map((m) => `${/^id: .*$/m.exec(m.text)?.[0] ?? ''}|${/^jid: .*$/m.exec(m.text)?.[0] ?? ''}`);
     return {
       returns,
@@ -57,13 +37,11 @@ export async function benchNotifySmtp({ returns = 1_000, hosts = 100 } = {}): Pr
       messagesPerSecond: Math.round(server.mails.length / seconds),
       connectionsOpened: returner.connectionsOpened(),
       serverConnections: server.connections(),
-      pending: report.pending,
+      pending,
     };
   } finally {
     await returner.close();
     await server.close();
-    await cache.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
