@@ -4,22 +4,16 @@ import { ConfigError } from '../../src/errors.js';
 import { ReturnerError } from '../../src/returners/failure.js';
 import { createReturner, type PgjsonbReturner } from '../../src/returners/pgjsonb.js';
 import { loadReturner, requireCapability } from '../../src/returners/registry.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, jobLoad, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { pgReturnerContracts } from '../contract/pg-contracts.js';
+import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
 import { startHangServer } from '../helpers/hang-server.js';
 import { createTestPgDatabase, PG_PORT, PG_SOCKET_DIR, type TestPgDatabase } from '../helpers/postgres.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
-returnerContractSuite('pgjsonb', async () => {
-  const db = await createTestPgDatabase('pgjsonb');
-  const count = async (sql: string, params: unknown[]): Promise<number> => Number((await db.rows<{ n: string }>(sql, params))[0]?.n);
-  return {
-    returner: createReturner({ opts: db.opts() }),
-    countReturns: (jid, id) => count('SELECT COUNT(*) AS n FROM salt_returns WHERE jid = $1 AND id = $2', [jid, id]),
-    countEvents: (tag) => count('SELECT COUNT(*) AS n FROM salt_events WHERE tag = $1', [tag]),
-    cleanup: () => db.drop(),
-  };
-}, ['save_load', 'get_jid', 'get_jids', 'get_fun', 'get_minions', 'event_return', 'clean_old_jobs', 'prep_jid']);
+pgReturnerContracts('pgjsonb', createReturner, (jid) =>
+  // salt_returns.id is varchar(255)
+  hostReturn(jid, `long-${'x'.repeat(300)}`),
+);
 
 const errorOf = async (p: Promise<unknown>): Promise<ReturnerError> => {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -292,21 +286,4 @@ describe('pgjsonb returner', () => {
     expect(r.capabilities).toEqual({ jobCache: true, events: true, retention: true });
     expect(() => requireCapability(r, 'jobCache', 'master_job_cache')).not.toThrow();
   });
-});
-
-returnerDeliveryContract('pgjsonb', async () => {
-  const db = await createTestPgDatabase('pgjsonb');
-  const proxy = await startTcpProxy(PG_PORT);
-  return {
-    returner: createReturner({ opts: db.opts({}, proxy.port) }),
-    down: () => proxy.stop(),
-    up: () => proxy.start(),
-    storedIds: async (jid) => (await db.rows<{ id: string }>('SELECT id FROM salt_returns WHERE jid = $1', [jid])).map((r) => r.id),
-    // salt_returns.id is varchar(255)
-    poison: (jid) => hostReturn(jid, `long-${'x'.repeat(300)}`),
-    cleanup: async () => {
-      await proxy.close();
-      await db.drop();
-    },
-  };
 });

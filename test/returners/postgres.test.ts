@@ -3,21 +3,14 @@ import { ConfigError } from '../../src/errors.js';
 import { ReturnerError } from '../../src/returners/failure.js';
 import { createReturner, type PostgresReturner } from '../../src/returners/postgres.js';
 import { loadReturner, requireCapability } from '../../src/returners/registry.js';
-import { returnerDeliveryContract } from '../contract/delivery-suite.js';
-import { hostReturn, jobLoad, returnerContractSuite, testJid } from '../contract/returner-suite.js';
+import { pgReturnerContracts } from '../contract/pg-contracts.js';
+import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
 import { createTestPgDatabase, PG_PORT, type TestPgDatabase } from '../helpers/postgres.js';
-import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
-returnerContractSuite('postgres', async () => {
-  const db = await createTestPgDatabase('postgres');
-  const count = async (sql: string, params: unknown[]): Promise<number> => Number((await db.rows<{ n: string }>(sql, params))[0]?.n);
-  return {
-    returner: createReturner({ opts: db.opts() }),
-    countReturns: (jid, id) => count('SELECT COUNT(*) AS n FROM salt_returns WHERE jid = $1 AND id = $2', [jid, id]),
-    countEvents: (tag) => count('SELECT COUNT(*) AS n FROM salt_events WHERE tag = $1', [tag]),
-    cleanup: () => db.drop(),
-  };
-}, ['save_load', 'get_jid', 'get_jids', 'get_fun', 'get_minions', 'event_return', 'clean_old_jobs', 'prep_jid']);
+pgReturnerContracts('postgres', createReturner, (jid) =>
+  // a NUL byte has no place in a varchar
+  hostReturn(jid, 'bad\u0000id'),
+);
 
 const errorOf = async (p: Promise<unknown>): Promise<ReturnerError> => {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -115,21 +108,4 @@ describe('postgres returner', () => {
     open.push(r as PostgresReturner);
     expect(() => requireCapability(r, 'jobCache', 'master_job_cache')).not.toThrow();
   });
-});
-
-returnerDeliveryContract('postgres', async () => {
-  const db = await createTestPgDatabase('postgres');
-  const proxy = await startTcpProxy(PG_PORT);
-  return {
-    returner: createReturner({ opts: db.opts({}, proxy.port) }),
-    down: () => proxy.stop(),
-    up: () => proxy.start(),
-    storedIds: async (jid) => (await db.rows<{ id: string }>('SELECT id FROM salt_returns WHERE jid = $1', [jid])).map((r) => r.id),
-    // a NUL byte has no place in a varchar
-    poison: (jid) => hostReturn(jid, 'bad\u0000id'),
-    cleanup: async () => {
-      await proxy.close();
-      await db.drop();
-    },
-  };
 });
