@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runBin } from '../dist/bundle/salt-run.mjs';
+import { launch } from './launch.js';
 
-await runBin('salt-run', './dist/bundle/salt-run.mjs');
+await launch('salt-run');

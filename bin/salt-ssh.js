@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runBin } from '../dist/bundle/salt-ssh.mjs';
+import { launch } from './launch.js';
 
-await runBin('salt-ssh', './dist/bundle/salt-ssh.mjs');
+await launch('salt-ssh');

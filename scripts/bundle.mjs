@@ -5,42 +5,15 @@
 // - runtime dependencies that build native code (an install script or binding.gyp): esbuild cannot
 //   bundle a `.node` file;
 // - packages outside package.json's runtime dependencies (oclif probing for typescript, ts-node…).
-import { existsSync, readFileSync } from 'node:fs';
+// The version and commit are fixed here (src/core/build-info.ts); scripts/build-binary.mjs makes the single binary.
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
 import { build } from 'esbuild';
 import { returnerDrivers } from '../dist/returners/registry.js';
-
-const root = new URL('..', import.meta.url).pathname;
-
-function manifest(dir) {
-  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-}
-
-/** package.json's dependencies and everything they depend on, installed flat under node_modules. */
-function runtimeClosure() {
-  const seen = new Set();
-  const queue = Object.keys(manifest(root).dependencies ?? {});
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-    const dir = join(root, 'node_modules', name);
-    if (seen.has(name) || !existsSync(join(dir, 'package.json'))) continue;
-    seen.add(name);
-    const pkg = manifest(dir);
-    queue.push(...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}));
-  }
-  return seen;
-}
-
-function isNative(name) {
-  const dir = join(root, 'node_modules', name);
-  const pkg = manifest(dir);
-  return pkg.gypfile === true || pkg.scripts?.install !== undefined || existsSync(join(dir, 'binding.gyp'));
-}
+import { defineBuildInfo, isNative, packageName, runtimeClosure } from './packages.mjs';
 
 const closure = runtimeClosure();
 const drivers = new Set(returnerDrivers());
 const builtins = new Set(builtinModules);
-const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
 
 const externals = {
   name: 'derived-externals',
@@ -62,8 +35,9 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   plugins: [externals],
+  define: defineBuildInfo(),
   banner: { js: "import { createRequire as __brineRequire } from 'node:module'; const require = __brineRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -109,7 +109,11 @@ export class CacheError extends BrineError {
 }
 
 /** Turns anything thrown into one line for stderr; the stack only with DEBUG set. */
+/** Node 24's TLS errors advise a Node flag; brine's users fix trust with the returner's CA key instead. */
+const NODE_FLAG_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;
+
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? String(err);
-  return String(err);
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string') return String(err);
+  return (message.split('\n')[0] ?? '').replace(NODE_FLAG_HINT, '');
 }

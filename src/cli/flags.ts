@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { clip } from '../config/validate.js';
+import { versionLine } from '../core/build-info.js';
 import { BrineError, ExitCode, describeError } from '../errors.js';
 import { listOutputters } from '../output/registry.js';
 import { completionScript, type CompletableFlag } from './completion.js';
@@ -30,7 +31,14 @@ export const commonFlags = {
   'log-file-level': Flags.string({ description: 'Level for --log-file (default: the -l level).' }),
   completion: Flags.string({ description: 'Print a shell completion script (bash or zsh) and exit: source <(salt-ssh --completion bash).' }),
   help: Flags.help({ char: 'h' }),
-  version: Flags.version(),
+  // oclif's own --version prints its user agent; this one names the build.
+  version: Flags.boolean({
+    description: "Print brine's version, Node's and the build commit, and exit.",
+    async parse(_, command) {
+      command.log(versionLine(command.config.bin));
+      return command.exit(0);
+    },
+  }),
 };
 
 /**

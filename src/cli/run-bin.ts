@@ -1,21 +1,28 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execute } from '@oclif/core';
+import { execute, settings } from '@oclif/core';
+import { BUILD_INFO } from '../core/build-info.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export type BinName = 'salt-ssh' | 'salt-run';
+
+/** Where oclif finds the bin: `root` stands for the package, `target` is the module holding the command and the help class. */
+export interface BinLocation {
+  root: string;
+  target: string;
+}
 
 /**
- * Runs one of the package's two bins as an oclif single-command CLI. Both share one package.json,
- * so each bin loads oclif with a patched copy naming its own bin and command (ecosystem.md recipe).
+ * Runs one of brine's two bins as an oclif single-command CLI, with a package.json made here from the
+ * build info: the single binary has no package.json beside it, and each bin names its own command.
  */
-export async function runBin(bin: 'salt-ssh' | 'salt-run', target: string): Promise<void> {
-  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    oclif: Record<string, unknown>;
+export async function runBin(bin: BinName, { root, target }: BinLocation, args: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // The target is compiled JavaScript: oclif must not look for TypeScript (it does when NODE_ENV=test).
+  settings.enableAutoTranspile = false;
+  const pjson = {
+    name: 'brine',
+    version: BUILD_INFO.version,
+    // The help class comes from the same module, so --help needs no separate file.
+    oclif: { bin, dirname: 'brine', commands: { strategy: 'single', target }, helpClass: { target, identifier: 'BrineHelp' } },
   };
-  // The help class comes from the same bundle, so --help needs no separate file.
-  pjson.oclif = { ...pjson.oclif, bin, commands: { strategy: 'single', target }, helpClass: { target, identifier: 'BrineHelp' } };
-  const result = await execute({ loadOptions: { root, pjson: pjson as never } });
+  const result = await execute({ args: [...args], loadOptions: { root, pjson: pjson as never } });
   // The command returns its exit code; exiting here ends lingering sockets (e.g. a returner pool) too,
   // once a pipe reader has everything written so far (pipe writes can still be queued).
   await Promise.all([drain(process.stdout), drain(process.stderr)]);

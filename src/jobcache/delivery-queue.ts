@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite.js';
 import { JOB_READ_COLUMNS, toHostReturn, toJobRecord, type JobRow, type ReturnRow } from './rows.js';
 import type { DeliveryRoute, DeliveryTarget, PendingDelivery, PendingSummary, SetAsideDelivery } from './types.js';
 
@@ -49,7 +49,7 @@ function route(target: DeliveryTarget): DeliveryRoute {
 }
 
 /** Queues one delivery per returner; called inside the transaction that stores the load or return. */
-export function enqueue(db: BetterSqlite3.Database, forwardTo: readonly DeliveryTarget[], jid: string, id: string | null): void {
+export function enqueue(db: SqliteDatabase, forwardTo: readonly DeliveryTarget[], jid: string, id: string | null): void {
   if (forwardTo.length === 0) return;
   const insert = db.prepare('INSERT OR IGNORE INTO pending (returner, jid, id, settings) VALUES (?, ?, ?, ?)');
   for (const target of forwardTo) {
@@ -64,7 +64,7 @@ export function enqueue(db: BetterSqlite3.Database, forwardTo: readonly Delivery
  * select-and-mark atomic across processes. Set-aside rows are never claimed.
  */
 export function claim(
-  db: BetterSqlite3.Database,
+  db: SqliteDatabase,
   returner: string,
   settings: string,
   limit: number,
@@ -93,7 +93,7 @@ export function claim(
     .immediate();
 }
 
-export function markDelivered(db: BetterSqlite3.Database, returner: string, items: readonly PendingDelivery[]): void {
+export function markDelivered(db: SqliteDatabase, returner: string, items: readonly PendingDelivery[]): void {
   const remove = db.prepare('DELETE FROM pending WHERE returner = ? AND settings = ? AND jid = ? AND id = ?');
   db.transaction(() => {
     for (const item of items) remove.run(returner, item.settings, item.jid, item.id ?? '');
@@ -101,7 +101,7 @@ export function markDelivered(db: BetterSqlite3.Database, returner: string, item
 }
 
 export function markFailed(
-  db: BetterSqlite3.Database,
+  db: SqliteDatabase,
   returner: string,
   items: readonly PendingDelivery[],
   error: string,
@@ -117,7 +117,7 @@ export function markFailed(
 }
 
 export function setAside(
-  db: BetterSqlite3.Database,
+  db: SqliteDatabase,
   returner: string,
   items: ReadonlyArray<{ item: PendingDelivery; error: string }>,
   now: number,
@@ -131,13 +131,13 @@ export function setAside(
   }).immediate();
 }
 
-export function retrySetAside(db: BetterSqlite3.Database, queues: readonly string[]): number {
+export function retrySetAside(db: SqliteDatabase, queues: readonly string[]): number {
   return db
     .prepare('UPDATE pending SET set_aside_at = NULL WHERE set_aside_at IS NOT NULL AND returner IN (SELECT value FROM json_each(?))')
     .run(JSON.stringify(queues)).changes;
 }
 
-export function listPending(db: BetterSqlite3.Database, returner?: string): PendingSummary[] {
+export function listPending(db: SqliteDatabase, returner?: string): PendingSummary[] {
   const rows = db
     .prepare<unknown[], { returner: string; count: number; set_aside: number; oldest_jid: string; last_error: string | null }>(
       `SELECT p.returner, count(*) AS count, sum(p.set_aside_at IS NOT NULL) AS set_aside, min(p.jid) AS oldest_jid,
@@ -156,7 +156,7 @@ export function listPending(db: BetterSqlite3.Database, returner?: string): Pend
   }));
 }
 
-export function listSetAside(db: BetterSqlite3.Database, returner: string | undefined, limit: number): SetAsideDelivery[] {
+export function listSetAside(db: SqliteDatabase, returner: string | undefined, limit: number): SetAsideDelivery[] {
   return db
     .prepare<unknown[], { returner: string; jid: string; id: string; last_error: string | null }>(
       `SELECT returner, jid, id, last_error FROM pending
@@ -166,7 +166,7 @@ export function listSetAside(db: BetterSqlite3.Database, returner: string | unde
     .map((row) => ({ returner: row.returner, jid: row.jid, id: row.id === '' ? null : row.id, error: row.last_error ?? '' }));
 }
 
-export function pendingRoutes(db: BetterSqlite3.Database): DeliveryRoute[] {
+export function pendingRoutes(db: SqliteDatabase): DeliveryRoute[] {
   return db
     .prepare<[], { returner: string; settings: string }>('SELECT DISTINCT returner, settings FROM pending WHERE set_aside_at IS NULL')
     .all()
@@ -175,7 +175,7 @@ export function pendingRoutes(db: BetterSqlite3.Database): DeliveryRoute[] {
 
 /** What retention keeps: jobs past the cutoff that still have deliveries waiting, per queue. */
 export function heldByDeliveries(
-  db: BetterSqlite3.Database,
+  db: SqliteDatabase,
   olderThan: number,
 ): { jobs: number; deliveries: number; queues: string[] } {
   const row = db

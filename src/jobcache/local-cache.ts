@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { CacheError, ConfigError, UsageError } from '../errors.js';
 import type { MasterOptions } from '../config/types.js';
 import * as queue from './delivery-queue.js';
 import { generateJid, isJid, nextJid } from '../salt/jid.js';
 import { cacheError, openDatabase } from './database.js';
+import type { SqliteDatabase } from './sqlite.js';
 import { buildJobQuery, JOB_COLUMNS, JOB_PLACEHOLDERS, JOB_READ_COLUMNS, jobValues, returnValues, returnsById, toJobRecord } from './rows.js';
 import type { JobRow, ReturnRow } from './rows.js';
 import type { DeliveryQueue, DeliveryRoute, DeliveryTarget, JobCache, JobQuery, PendingDelivery, PendingSummary, SetAsideDelivery, StoredReturn } from './types.js';
@@ -61,7 +61,7 @@ class SqliteJobCache implements LocalJobCache {
   readonly name = 'local_cache';
 
   constructor(
-    private readonly db: BetterSqlite3.Database,
+    private readonly db: SqliteDatabase,
     readonly file: string,
     private readonly clock: () => number,
     private readonly pid: number,
@@ -308,7 +308,7 @@ class SqliteJobCache implements LocalJobCache {
 
   close(): Promise<void> {
     return this.guard(() => {
-      if (this.db.open) this.db.close();
+      if (this.db.isOpen) this.db.close();
     });
   }
 }

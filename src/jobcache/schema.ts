@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite.js';
 
 /** Bumped with each migration; stored in SQLite's `user_version`. */
 export const SCHEMA_VERSION = 6;
@@ -109,7 +109,7 @@ CREATE INDEX IF NOT EXISTS jobs_fingerprint ON jobs (fingerprint, started_at);
 const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 /** Creates or upgrades the schema; refuses a cache written by a newer brine. */
-export function migrate(db: BetterSqlite3.Database, file: string): void {
+export function migrate(db: SqliteDatabase, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(`${file}: job cache schema version ${version} is newer than this brine understands (${SCHEMA_VERSION})`);

@@ -1,12 +1,9 @@
-import { createRequire } from 'node:module';
+import { BUILD_INFO } from '../core/build-info.js';
 import { bindArgs } from './args.js';
 import { shellQuote } from './shell.js';
 import { pyStr } from '../salt/python.js';
 import type { ExecResult } from '../transport/types.js';
 import type { ExecutionModule, FunctionResult, ModuleFunction } from './types.js';
-
-// src/modules and dist/modules are both two levels below the package root.
-const BRINE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Anything but exit 0 from a trivial command means the host did not really answer. */
 function answered(result: ExecResult, value: unknown): FunctionResult {
@@ -64,7 +61,7 @@ const version: ModuleFunction = {
     return { command: 'true' };
   },
   parse(result) {
-    return answered(result, BRINE_VERSION);
+    return answered(result, BUILD_INFO.version);
   },
 };
 

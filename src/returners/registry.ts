@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { BUILD_INFO } from '../core/build-info.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Returner, ReturnerCapabilities, ReturnerLoadContext, ReturnerModule } from './types.js';
 
@@ -14,12 +15,17 @@ export interface ReturnerEntry {
 /** salt's returner name → entry. A plain value: tests pass their own. */
 export type ReturnerRegistry = Readonly<Record<string, ReturnerEntry>>;
 
-/** An entry whose driver package must resolve from brine's own install for the returner to load. */
+/**
+ * An entry whose driver package must resolve from brine's own install for the returner to load;
+ * the single binary has no install beside it, so there the driver must be one it was built with.
+ */
 export function driverEntry(driver: string, load: () => Promise<ReturnerModule>): ReturnerEntry {
   return {
     load,
     driver,
     isAvailable() {
+      const { bundled } = BUILD_INFO;
+      if (bundled !== undefined) return Promise.resolve(Object.hasOwn(bundled, driver) || `the ${driver} package is not built into this binary`);
       try {
         createRequire(import.meta.url).resolve(driver);
         return Promise.resolve(true);
@@ -41,7 +47,7 @@ export const RETURNERS: ReturnerRegistry = Object.freeze({
   postgres: driverEntry('pg', () => import('./postgres.js')),
   smtp: driverEntry('nodemailer', () => import('./smtp.js')),
   syslog: { load: () => import('./syslog.js'), isAvailable: ALWAYS },
-  sqlite3: driverEntry('better-sqlite3', () => import('./sqlite3.js')),
+  sqlite3: { load: () => import('./sqlite3.js'), isAvailable: ALWAYS },
   rawfile_json: { load: () => import('./rawfile-json.js'), isAvailable: ALWAYS },
   influxdb: { load: () => import('./influxdb.js'), isAvailable: ALWAYS },
   carbon: { load: () => import('./carbon.js'), isAvailable: ALWAYS },

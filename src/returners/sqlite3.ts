@@ -23,12 +23,12 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import type { HostReturn, JobLoad } from '../core/job.js';
 import { ConfigError } from '../errors.js';
+import { openSqliteFile, sqliteErrorName, type SqliteDatabase } from '../jobcache/sqlite.js';
 import { generateJid } from '../salt/jid.js';
 import { ReturnerError, type FailureScope } from './failure.js';
 import { returnerOptions } from './options.js';
 import { saltJson } from './salt-json.js';
 import { orderedLoad } from './sql/rows.js';
-import { openSqlite, sqliteErrorName, type SqliteDb } from './sqlite3-db.js';
 import { hostReturnOf, RETURN_COLUMNS, returnRow, SQLITE3_DDL } from './sqlite3-rows.js';
 import type { Returner, ReturnerLoadContext } from './types.js';
 
@@ -37,10 +37,8 @@ export const SQLITE3_OPTIONS = {
   timeout: { kind: 'string', default: '5.0' },
 } as const;
 
-/** better-sqlite3 and node:sqlite wait for a lock synchronously: the whole run stands still meanwhile. */
+/** node:sqlite waits for a lock synchronously: the whole run stands still meanwhile. */
 const MAX_TIMEOUT_SEC = 5;
-/** jids per `IN (…)` when checking what a batch already has. */
-const JIDS_PER_QUERY = 500;
 
 const SCOPES: Readonly<Record<string, FailureScope>> = {
   SQLITE_CONSTRAINT: 'item', SQLITE_TOOBIG: 'item', SQLITE_MISMATCH: 'item',
@@ -49,8 +47,7 @@ const SCOPES: Readonly<Record<string, FailureScope>> = {
 };
 
 function scopeOf(err: unknown): FailureScope {
-  const name = sqliteErrorName(err) ?? '';
-  return SCOPES[name] ?? SCOPES[name.split('_').slice(0, 2).join('_')] ?? 'transient';
+  return SCOPES[sqliteErrorName(err) ?? ''] ?? 'transient';
 }
 
 function timeoutSeconds(text: string | undefined): number {
@@ -70,7 +67,7 @@ export function createReturner(ctx: ReturnerLoadContext): Sqlite3Returner {
   if (file === undefined) throw new ConfigError('sqlite3.database: not set (the SQLite file to write, e.g. /var/lib/salt/salt.db)');
   const timeoutMs = Math.round(timeoutSeconds(options.timeout) * 1000);
   const now = ctx.now ?? (() => new Date());
-  let db: SqliteDb | undefined;
+  let db: SqliteDatabase | undefined;
 
   const drop = (): void => {
     db?.close();
@@ -78,12 +75,12 @@ export function createReturner(ctx: ReturnerLoadContext): Sqlite3Returner {
   };
 
   /** Runs `fn` on the open file; a driver error becomes a one-line ReturnerError with its scope. */
-  function use<T>(fn: (conn: SqliteDb) => T): Promise<T> {
+  function use<T>(fn: (conn: SqliteDatabase) => T): Promise<T> {
     try {
       if (db === undefined) {
         // salt's file must exist: opening would otherwise create an empty one without tables
         if (!existsSync(file as string)) throw new ReturnerError('returner', `sqlite3 ${file}: no such file (create it with: salt-run returners.init sqlite3)`);
-        db = openSqlite(file as string, timeoutMs);
+        db = openSqliteFile(file as string, { timeoutMs });
       }
       return Promise.resolve(fn(db));
     } catch (err) {
@@ -96,23 +93,7 @@ export function createReturner(ctx: ReturnerLoadContext): Sqlite3Returner {
     }
   }
 
-  function transaction(conn: SqliteDb, fn: () => void): void {
-    conn.exec('BEGIN IMMEDIATE');
-    try {
-      fn();
-      conn.exec('COMMIT');
-    } catch (err) {
-      try {
-        conn.exec('ROLLBACK');
-      } catch {
-        // no transaction left to roll back (SQLite ended it itself)
-      }
-      throw err;
-    }
-  }
-
-  const rowsOf = (conn: SqliteDb, sql: string, ...params: unknown[]): Array<Record<string, unknown>> =>
-    conn.prepare(sql).all(...params) as Array<Record<string, unknown>>;
+  const rowsOf = (conn: SqliteDatabase, sql: string, ...params: unknown[]): Array<Record<string, unknown>> => conn.prepare(sql).all(...params);
   const loads = (rows: Array<Record<string, unknown>>): Array<{ jid: string; load: JobLoad }> =>
     rows.map((r) => ({ jid: String(r['jid']), load: JSON.parse(String(r['load'])) as JobLoad }));
 
@@ -123,14 +104,11 @@ export function createReturner(ctx: ReturnerLoadContext): Sqlite3Returner {
     returner: (rets: readonly HostReturn[]) =>
       use((conn) => {
         if (rets.length === 0) return;
-        transaction(conn, () => {
-          const seen = new Set<string>();
-          const jids = [...new Set(rets.map((r) => r.jid))];
-          for (let i = 0; i < jids.length; i += JIDS_PER_QUERY) {
-            const part = jids.slice(i, i + JIDS_PER_QUERY);
-            const have = rowsOf(conn, `SELECT jid, id FROM salt_returns WHERE jid IN (${part.map(() => '?').join(', ')})`, ...part);
-            for (const r of have) seen.add(`${String(r['jid'])}\0${String(r['id'])}`);
-          }
+        conn.transaction(() => {
+          const jids = JSON.stringify([...new Set(rets.map((r) => r.jid))]);
+          // one statement for any number of jids, so the connection compiles it once
+          const have = rowsOf(conn, 'SELECT jid, id FROM salt_returns WHERE jid IN (SELECT value FROM json_each(?))', jids);
+          const seen = new Set(have.map((r) => `${String(r['jid'])}\0${String(r['id'])}`));
           const insert = conn.prepare(`INSERT INTO salt_returns ${RETURN_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)`);
           for (const ret of rets) {
             const key = `${ret.jid}\0${ret.id}`;
@@ -138,7 +116,7 @@ export function createReturner(ctx: ReturnerLoadContext): Sqlite3Returner {
             seen.add(key);
             insert.run(...returnRow(ret, now));
           }
-        });
+        }).immediate();
       }),
 
     saveLoad: (jid: string, load: JobLoad) =>

@@ -122,7 +122,7 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
     const started = { jid: undefined as string | undefined, returned: 0 };
     const onSignal = () => {
       if (!controller.signal.aborted) return controller.abort();
-      // A second signal leaves at once; better-sqlite3 writes synchronously, so the mark lands before exit.
+      // A second signal leaves at once; node:sqlite writes synchronously, so the mark lands before exit.
       progress.stop();
       if (started.jid !== undefined) {
         session.cache.endJob(started.jid, Date.now(), true).catch(() => undefined);

@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { arch, release, type, version as osVersion } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_INFO, type BuildInfo } from '../core/build-info.js';
 
-/** The packages brine runs on (mysql2 and better-sqlite3 may be left out of an install). */
-const COMPONENTS = ['@oclif/core', 'better-sqlite3', 'chalk', 'mysql2', 'p-limit', 'ssh2', 'yaml'] as const;
+/** The packages brine runs on (mysql2 may be left out of an install); SQLite comes with Node. */
+const COMPONENTS = ['@oclif/core', 'chalk', 'mysql2', 'ssh2', 'yaml'] as const;
 const NOT_INSTALLED = 'Not Installed';
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
@@ -20,10 +21,10 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
 }
 
 /** brine's own package.json, found upward from this module (src/ or the dist/bundle file). */
-async function findRoot(from: string): Promise<{ dir: string; version: string } | undefined> {
+async function findRoot(from: string): Promise<string | undefined> {
   for (let dir = from; ; dir = dirname(dir)) {
     const pkg = await readJson(join(dir, 'package.json'));
-    if (pkg?.['name'] === 'brine') return { dir, version: String(pkg['version']) };
+    if (pkg?.['name'] === 'brine') return dir;
     if (dirname(dir) === dir) return undefined;
   }
 }
@@ -45,18 +46,29 @@ export interface VersionsInfo {
   [section: string]: Record<string, string | undefined>;
 }
 
-export async function versionsInformation(moduleUrl: string = import.meta.url, env: NodeJS.ProcessEnv = process.env): Promise<VersionsInfo> {
+/** Installed beside brine (npm), or built into the single binary, which has no node_modules to read. */
+async function componentVersions(moduleUrl: string, bundled: BuildInfo['bundled']): Promise<Record<string, string | undefined>> {
+  if (bundled !== undefined) return Object.fromEntries(COMPONENTS.map((name) => [name, bundled[name]]));
   const root = await findRoot(dirname(fileURLToPath(moduleUrl)));
   const deps: Record<string, string | undefined> = {};
   for (const name of COMPONENTS) {
-    const pkg = root === undefined ? undefined : await readJson(join(root.dir, 'node_modules', name, 'package.json'));
+    const pkg = root === undefined ? undefined : await readJson(join(root, 'node_modules', name, 'package.json'));
     deps[name] = pkg?.['version'] === undefined ? undefined : String(pkg['version']);
   }
+  return deps;
+}
+
+export async function versionsInformation(
+  moduleUrl: string = import.meta.url,
+  env: NodeJS.ProcessEnv = process.env,
+  build: BuildInfo = BUILD_INFO,
+): Promise<VersionsInfo> {
+  const deps = await componentVersions(moduleUrl, build.bundled);
   const os = await osRelease();
   const locale = (env.LC_ALL || env.LC_CTYPE || env.LANG || 'C').split('.')[1]?.toLowerCase() ?? 'ascii';
   return {
-    'Brine Version': { brine: root?.version },
-    'Node Version': { node: process.versions.node, v8: process.versions.v8, openssl: process.versions.openssl },
+    'Brine Version': { brine: build.version, commit: build.commit },
+    'Node Version': { node: process.versions.node, v8: process.versions.v8, openssl: process.versions.openssl, sqlite: process.versions.sqlite },
     'Dependency Versions': deps,
     'System Versions': { dist: os.dist, locale, machine: arch(), release: release(), system: type(), version: os.name ?? osVersion() },
   };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
+import { cliCommand, makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
 import { startSshd, type SshdHarness } from '../helpers/sshd.js';
 
 let sshd: SshdHarness;
@@ -23,7 +23,8 @@ afterAll(async () => {
 
 /** Runs salt-ssh under script(1), so it has a terminal, and types `input` into it. */
 function onTerminal(args: string[], input: string): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, join(ROOT, 'bin', 'salt-ssh.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const cli = cliCommand('salt-ssh');
+  const command = [cli.file, ...cli.args, ...args].map((a) => `'${a}'`).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, CI: '1' } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -33,7 +34,8 @@ function onTerminal(args: string[], input: string): Promise<{ code: number | nul
 
 /** Runs salt-ssh under script(1) and types `keys` once the prompt is on the terminal (raw mode is on by then). */
 function typeAtPrompt(args: string[], keys: string): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, join(ROOT, 'bin', 'salt-ssh.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const cli = cliCommand('salt-ssh');
+  const command = [cli.file, ...cli.args, ...args].map((a) => `'${a}'`).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, CI: '1' } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {

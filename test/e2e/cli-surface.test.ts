@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listOutputters } from '../../src/output/registry.js';
-import { makeConfigDir, runCli } from '../helpers/cli.js';
+import { makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
 
 const cfg = makeConfigDir();
 afterAll(() => cfg.cleanup());
@@ -13,6 +15,16 @@ describe('the flag surface both commands share', () => {
     // Only --out's help says "Outputter:"; oclif may underline `<value>`, so the flag name is not matched.
     const out = /Outputter: ([^.]*)\./.exec(help)?.[1] ?? '';
     for (const name of listOutputters()) expect(out, name).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it.each(['salt-ssh', 'salt-run'] as const)('%s --version prints one line: brine\'s version, Node\'s and the build commit', async (bin) => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const res = await runCli(bin, ['--version']);
+    expect(res.stderr).toBe('');
+    // oclif's own --version would print `brine/0.1.0 linux-x64 node-v24…`
+    const line = new RegExp(`^${bin} ${version.replaceAll('.', '\\.')} \\(brine; node ${process.versions.node}; commit (?:[0-9a-f]{7,}(?:-dirty)?|unknown)\\)\n$`);
+    expect(res.stdout).toMatch(line);
+    expect(res.code).toBe(0);
   });
 
   it('salt-ssh picks the target type with the tested targetTypeFromFlags: two types are one usage error', async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { ROOT, type CliResult } from '../helpers/cli.js';
+import { cliCommand, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/mysql.js';
 import { startSshd, type SshdHarness } from '../helpers/sshd.js';
 
@@ -27,9 +27,10 @@ let home: string;
 
 /** The CLI under cron's environment: nothing inherited, stdin/stdout/stderr are pipes, not a terminal. */
 function cron(bin: 'salt-ssh' | 'salt-run', args: readonly string[]): { done: Promise<CliResult> } {
+  const cli = cliCommand(bin);
   const child = spawn(
     '/usr/bin/env',
-    ['-i', 'PATH=/usr/bin:/bin', `HOME=${home}`, 'SHELL=/bin/sh', process.execPath, join(ROOT, 'bin', `${bin}.js`), '-c', configDir, ...args],
+    ['-i', 'PATH=/usr/bin:/bin', `HOME=${home}`, 'SHELL=/bin/sh', cli.file, ...cli.args, '-c', configDir, ...args],
     { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stdout = '';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
+import { cliCommand, makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
 import { startSshd, type SshdHarness } from '../helpers/sshd.js';
 
 let sshd: SshdHarness;
@@ -157,7 +157,8 @@ describe('--help', () => {
 
 /** Runs the CLI on a real pty (util-linux script), as a terminal user would; returns what the terminal got. */
 function onPty(args: string[], env: Record<string, string>): string {
-  const command = ['node', join(ROOT, 'bin', 'salt-ssh.js'), ...args].map((word) => `'${word}'`).join(' ');
+  const cli = cliCommand('salt-ssh');
+  const command = [cli.file, ...cli.args, ...args].map((word) => `'${word}'`).join(' ');
   return execFileSync('script', ['-qec', command, '/dev/null'], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', CI: '', ...env },

@@ -7,7 +7,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateJid } from '../../src/salt/jid.js';
-import { makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
+import { cliCommand, makeConfigDir, ROOT, runCli } from '../helpers/cli.js';
 
 const HOSTS = ['h1', 'h2', 'h3', 'h4'];
 let cfg: ReturnType<typeof makeConfigDir>;
@@ -38,7 +38,8 @@ async function expectEveryReturnCommitted(jid: string) {
 
 /** Runs salt-ssh with its stdout on `stdout` (a file descriptor or a pipe the test may close). */
 function spawnSaltSsh(args: string[], stdout: number | 'pipe') {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'salt-ssh.js'), '-c', cfg.dir, '--roster-file', roster, ...args], {
+  const cli = cliCommand('salt-ssh');
+  const child = spawn(cli.file, [...cli.args, '-c', cfg.dir, '--roster-file', roster, ...args], {
     cwd: ROOT,
     env: { ...process.env, CI: '1', NO_COLOR: '' },
     stdio: ['ignore', stdout, 'pipe'],

@@ -172,7 +172,7 @@ describe('flags', () => {
   it('-V prints the versions report', async () => {
     const res = await runCli('salt-ssh', ['-V']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^Brine Version:\n +brine: \d+\.\d+\.\d+\n \nNode Version:\n/);
+    expect(res.stdout).toMatch(/^Brine Version:\n +brine: \d+\.\d+\.\d+\n +commit: (?:[0-9a-f]{7,}(?:-dirty)?|unknown)\n \nNode Version:\n/);
     expect(res.stdout).toMatch(/\n +ssh2: \d+\.\d+\.\d+\n/);
   });
 });

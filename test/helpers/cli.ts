@@ -1,6 +1,7 @@
 /**
  * Runs the built CLI as a user would: `node bin/salt-ssh.js …` in a child process, with a
  * throwaway config dir (its own cachedir) so tests never touch /etc/salt or /var/cache/salt.
+ * With BRINE_BIN_DIR set (npm run test:binary), the single binary in that directory instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import type { BinName } from '../../src/cli/run-bin.js';
 import { closedPort, type SshdHarness } from './sshd.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,9 +28,18 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+/** The single binary's directory when the suite runs against it (scripts/test-binary.sh). */
+export const BIN_DIR = process.env['BRINE_BIN_DIR'] || undefined;
+
+/** What to spawn for `bin`: the single binary, or this node running bin/<bin>.js. */
+export function cliCommand(bin: BinName): { file: string; args: string[] } {
+  return BIN_DIR === undefined ? { file: process.execPath, args: [join(ROOT, 'bin', `${bin}.js`)] } : { file: join(BIN_DIR, bin), args: [] };
+}
+
 /** Starts the CLI; the caller waits on `done`. */
-export function startCli(bin: 'salt-ssh' | 'salt-run', args: readonly string[], options: CliOptions = {}) {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...args], {
+export function startCli(bin: BinName, args: readonly string[], options: CliOptions = {}) {
+  const command = cliCommand(bin);
+  const child: ChildProcess = spawn(command.file, [...command.args, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', CI: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -52,7 +63,7 @@ export function startCli(bin: 'salt-ssh' | 'salt-run', args: readonly string[], 
   return { child, done, output: () => stdout };
 }
 
-export function runCli(bin: 'salt-ssh' | 'salt-run', args: readonly string[], options: CliOptions = {}) {
+export function runCli(bin: BinName, args: readonly string[], options: CliOptions = {}) {
   return startCli(bin, args, options).done;
 }
 

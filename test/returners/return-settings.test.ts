@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrineConfig } from '../../src/config/load.js';
 import { ExitCode } from '../../src/errors.js';
 import { openLocalCache, type LocalJobCache } from '../../src/jobcache/local-cache.js';
 import { V1 } from '../../src/jobcache/schema.js';
+import { openSqliteFile } from '../../src/jobcache/sqlite.js';
 import { startForwarding } from '../../src/delivery/forwarding.js';
 import { flush, init, pending, type ReturnersRunnerContext } from '../../src/runners/returners.js';
 import { hostReturn, jobLoad, testJid } from '../contract/returner-suite.js';
@@ -74,8 +73,7 @@ describe('queued returns keep the settings of the run that queued them', () => {
 
   it('opens a cache made by an older brine (schema 1) and delivers what it had queued', async () => {
     const file = join(dir, 'old.sqlite');
-    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-    const raw = new Database(file);
+    const raw = openSqliteFile(file, { timeoutMs: 1000 });
     raw.exec(V1);
     raw.pragma('user_version = 1');
     const jid = testJid();

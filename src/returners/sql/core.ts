@@ -3,6 +3,7 @@
  * one reconnect after a lost connection, errors as one-line ReturnerErrors with their scope,
  * cross-process locked transactions, and multi-row INSERTs capped by size and parameter count.
  */
+import { describeError } from '../../errors.js';
 import { ReturnerError } from '../failure.js';
 import type { TextEncoding } from '../salt-json.js';
 import type { SaltTable, SqlConnection, SqlDeadlines, SqlDialect, SqlPool } from './types.js';
@@ -37,7 +38,7 @@ export function createSqlCore(dialect: SqlDialect, deadlines: SqlDeadlines = DEF
 
   const fail = (err: unknown): ReturnerError => {
     if (err instanceof ReturnerError) return err;
-    const reason = ((err as { message?: string }).message ?? String(err)).split('\n')[0] ?? '';
+    const reason = describeError(err);
     const hint = dialect.isMissingTable(err) ? ` (create the tables with: salt-run returners.init ${dialect.name})` : '';
     return new ReturnerError(dialect.classify(err), `${label}: ${reason}${hint}`, { cause: err });
   };

@@ -2,15 +2,14 @@
  * Opening an existing cache: loose modes are tightened or named in a warning, and a cache file made
  * by an older brine (schema version 1) gains the `interrupted` mark without losing its jobs.
  */
-import { createRequire } from 'node:module';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tightenCacheModes } from '../../../src/jobcache/file-modes.js';
 import { openLocalCache } from '../../../src/jobcache/local-cache.js';
 import { V1 } from '../../../src/jobcache/schema.js';
+import { openSqliteFile } from '../../../src/jobcache/sqlite.js';
 
 const mode = (path: string) => statSync(path).mode & 0o7777;
 
@@ -65,8 +64,7 @@ describe('cache file modes', () => {
 describe('schema migration', () => {
   it('opens a version 1 cache (made by the current main), keeps its jobs, and records the interrupted mark', async () => {
     mkdirSync(cachedir, { mode: 0o700 });
-    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-    const old = new Database(file);
+    const old = openSqliteFile(file, { timeoutMs: 1000 });
     old.exec(V1);
     old.pragma('user_version = 1');
     old

@@ -1,17 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostReturn } from '../../../src/core/job.js';
 import { createDriftTracker, driftStatus, summarizeReturn } from '../../../src/jobcache/drift.js';
 import { jobFingerprint } from '../../../src/jobcache/fingerprint.js';
 import { openLocalCache, type LocalJobCache } from '../../../src/jobcache/local-cache.js';
 import { SCHEMA_VERSION } from '../../../src/jobcache/schema.js';
+import { openSqliteFile } from '../../../src/jobcache/sqlite.js';
 import { jidToDate } from '../../../src/salt/jid.js';
 
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 function ret(jid: string, id: string, value: unknown, retcode = 0): HostReturn {
   return { id, jid, fun: 'cmd.run', fun_args: [], return: value, retcode, success: retcode === 0, _stamp: '2026-11-28T17:18:06.000000' };
@@ -102,11 +100,11 @@ describe('predecessor lookup', () => {
   });
 
   it('uses the fingerprint index, not a scan', () => {
-    const db = new Database(join(dir, 'jobs.sqlite'), { readonly: true });
+    const db = openSqliteFile(join(dir, 'jobs.sqlite'), { timeoutMs: 1000 });
     try {
       const plan = db
-        .prepare("EXPLAIN QUERY PLAN SELECT jid FROM jobs WHERE fingerprint = 'x' AND started_at < 5 ORDER BY started_at DESC LIMIT 1")
-        .all() as Array<{ detail: string }>;
+        .prepare<[], { detail: string }>("EXPLAIN QUERY PLAN SELECT jid FROM jobs WHERE fingerprint = 'x' AND started_at < 5 ORDER BY started_at DESC LIMIT 1")
+        .all();
       expect(plan.map((p) => p.detail).join(' ')).toContain('USING INDEX jobs_fingerprint');
     } finally {
       db.close();
@@ -130,7 +128,7 @@ describe('predecessor lookup', () => {
     await addJob(cache, { jid: '20261128100000000000', returns: [['web1', 'a']] });
     await cache.close();
     // Turn the file back into a version-5 cache: no fingerprint column, no index.
-    const db = new Database(join(dir, 'jobs.sqlite'));
+    const db = openSqliteFile(join(dir, 'jobs.sqlite'), { timeoutMs: 1000 });
     db.exec('DROP INDEX jobs_fingerprint; ALTER TABLE jobs DROP COLUMN fingerprint;');
     db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
     db.close();

@@ -15,7 +15,7 @@ let buildDir: string | undefined;
 let cacheUrl: string;
 let dir: string | undefined;
 
-/** Compiles the cache alone (others' files may not build yet), inside the project so better-sqlite3 resolves. */
+/** Compiles the cache alone (others' files may not build yet), inside the project so its imports resolve. */
 beforeAll(async () => {
   mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
   buildDir = mkdtempSync(join(root, 'node_modules', '.cache', 'brine-jobcache-test-'));
