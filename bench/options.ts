@@ -1,7 +1,7 @@
 /** The bench's knobs, from the environment, so a quick run is one line: BENCH_SIZES=10,100 BENCH_BIG=0 npm run bench */
 import type { AdaptiveOptions } from './adaptive.js';
 
-export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live', 'drift', 'adaptive', 'notify', 'smtp'] as const;
+export const SECTIONS = ['fanout', 'sweep', 'big', 'huge', 'jobcache', 'returners', 'live', 'drift', 'adaptive', 'notify', 'smtp', 'startup'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -34,6 +34,8 @@ export interface BenchOptions {
   notifyReturns: number;
   /** Returns mailed to the in-process SMTP server (bench/notify-smtp.ts); 0 skips it. */
   smtpReturns: number;
+  /** Alternating rounds of the start-up comparison (bench/startup.ts); 0 skips it. */
+  startupRounds: number;
 }
 
 function list(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
@@ -88,6 +90,7 @@ export function benchOptions(env: NodeJS.ProcessEnv): BenchOptions {
     driftHosts: num(env, 'BENCH_DRIFT_HOSTS', 5000),
     notifyReturns: num(env, 'BENCH_NOTIFY_RETURNS', 1000),
     smtpReturns: num(env, 'BENCH_SMTP_RETURNS', 1000),
+    startupRounds: num(env, 'BENCH_STARTUP_ROUNDS', 10),
     adaptive: {
       hosts: num(env, 'BENCH_LAB_HOSTS', 200),
       repeat: num(env, 'BENCH_LAB_REPEAT', 3),

