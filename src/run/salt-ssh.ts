@@ -77,6 +77,10 @@ export async function saltSsh(options: SaltSshOptions, io: ProcessIo): Promise<n
   if (options.askpass) options.passwd = await askPassword('Password: ');
   const session = await loadSession(options, io);
   const { config, roster } = session;
+  // A Saltfile's delimiter is meant for every run; a --delimiter typed with a target it cannot affect is a mistake to point out.
+  if (options.delimiter !== undefined && options.targetType !== 'grain') {
+    io.stderr.write(`[NOTE    ] --delimiter has no effect: it splits nested grain keys for -G, and this target is ${options.targetType}\n`);
+  }
   options = applySaltfileFlags(options, config.saltfileValues);
   const note = thinNote({ flags: options.thinFlags ?? [], saltfile: config.saltfileValues, roster, ...minionOptsOf(config.opts) });
   if (note !== undefined) io.stderr.write(`${note}\n`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listOutputters } from '../../src/output/registry.js';
@@ -25,6 +25,18 @@ describe('the flag surface both commands share', () => {
     const line = new RegExp(`^${bin} ${version.replaceAll('.', '\\.')} \\(brine; node ${process.versions.node}; commit (?:[0-9a-f]{7,}(?:-dirty)?|unknown)\\)\n$`);
     expect(res.stdout).toMatch(line);
     expect(res.code).toBe(0);
+  });
+
+  it('--delimiter with a target that is not -G runs and says once that it has no effect; with -G no such note', async () => {
+    const roster = join(cfg.dir, 'roster-local.yaml');
+    writeFileSync(roster, 'h1:\n  connection: local\n');
+    const glob = await runCli('salt-ssh', ['-c', cfg.dir, '--roster-file', roster, '--delimiter', '/', '*', 'test.ping', '--out', 'json']);
+    expect(glob.stderr).toBe('[NOTE    ] --delimiter has no effect: it splits nested grain keys for -G, and this target is glob\n');
+    expect(JSON.parse(glob.stdout)).toEqual({ h1: true });
+    expect(glob.code).toBe(0);
+    const grain = await runCli('salt-ssh', ['-c', cfg.dir, '--roster-file', roster, '--delimiter', '/', '-G', 'os/family:Debian', 'test.ping']);
+    expect(grain.stderr).not.toContain('--delimiter');
+    expect(grain.stderr).toMatch(/no roster host has cached grains/);
   });
 
   it('salt-ssh picks the target type with the tested targetTypeFromFlags: two types are one usage error', async () => {
