@@ -18,7 +18,7 @@ fail() {
 cd "$root"
 tgz=$(npm pack --pack-destination "$scratch" --silent | tail -n 1)
 listing=$(tar tzf "$scratch/$tgz")
-for file in package/package.json package/README.md package/bin/salt-ssh.js package/bin/salt-run.js package/bin/launch.js \
+for file in package/package.json package/README.md package/LICENSE package/bin/salt-ssh.js package/bin/salt-run.js package/bin/launch.js \
   package/dist/bundle/salt-ssh.mjs package/dist/bundle/salt-run.mjs; do
   printf '%s\n' "$listing" | grep -qx "$file" || fail "$tgz lacks $file"
 done
