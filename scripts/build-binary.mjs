@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { inject } from 'postject';
 import { returnerDrivers } from '../dist/returners/registry.js';
@@ -106,9 +106,11 @@ async function bundle(outfile, bundled) {
  */
 function seaBlob(main, blob) {
   const config = join(WORK, 'sea-config.json');
-  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
+  // Paths relative to WORK: the blob keeps the main script's path as given, so an absolute one would tie the bytes to the checkout's place.
+  const settings = { main: relative(WORK, main), output: relative(WORK, blob), disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false };
+  writeFileSync(config, JSON.stringify(settings));
   // Its one line of success goes to stderr; a failure's output is in the thrown error.
-  execFileSync(NODE, ['--random-seed=1', '--experimental-sea-config', config], { stdio: 'pipe' });
+  execFileSync(NODE, ['--random-seed=1', '--experimental-sea-config', 'sea-config.json'], { cwd: WORK, stdio: 'pipe' });
 }
 
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
