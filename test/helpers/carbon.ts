@@ -4,12 +4,12 @@
  * land too), in the foreground (`--debug`), ready when its pickle receiver starts; stopped by its PID.
  * Read back as graphite-web would, from the whisper files, with `whisper-fetch`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './hang-server.js';
+import { startServerProcess } from './server-process.js';
 
 export interface CarbonServer {
   readonly linePort: number;
@@ -30,44 +30,34 @@ export interface CarbonServer {
 const run = (file: string, args: string[]): Promise<string> =>
   new Promise((resolve, reject) => execFile(file, args, { timeout: 10_000 }, (err, stdout) => (err ? reject(new Error(`${file}: ${err.message}`)) : resolve(stdout))));
 
+const whisperDirOf = (dir: string): string => join(dir, 'storage', 'whisper');
+
 export async function startCarbon(): Promise<CarbonServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'brine-carbon-'));
-  const whisperDir = join(dir, 'storage', 'whisper');
-  mkdirSync(whisperDir, { recursive: true });
-  mkdirSync(join(dir, 'log'));
   const [linePort, picklePort, queryPort] = [await freePort(), await freePort(), await freePort()];
-  writeFileSync(join(dir, 'carbon.conf'), [
-    '[cache]', `STORAGE_DIR = ${join(dir, 'storage')}`, `LOCAL_DATA_DIR = ${whisperDir}`, `WHITELISTS_DIR = ${join(dir, 'lists')}`,
-    `CONF_DIR = ${dir}`, `LOG_DIR = ${join(dir, 'log')}`, `PID_DIR = ${dir}`, 'USER =',
-    'MAX_CACHE_SIZE = inf', 'MAX_UPDATES_PER_SECOND = inf', 'MAX_CREATES_PER_MINUTE = inf',
-    'LINE_RECEIVER_INTERFACE = 127.0.0.1', `LINE_RECEIVER_PORT = ${linePort}`,
-    'PICKLE_RECEIVER_INTERFACE = 127.0.0.1', `PICKLE_RECEIVER_PORT = ${picklePort}`,
-    'CACHE_QUERY_INTERFACE = 127.0.0.1', `CACHE_QUERY_PORT = ${queryPort}`,
-    'ENABLE_UDP_LISTENER = False', 'WHISPER_AUTOFLUSH = True', 'WHISPER_SPARSE_CREATE = True',
-    'LOG_LISTENER_CONN_SUCCESS = False', 'LOG_UPDATES = False', '',
-  ].join('\n'));
-  writeFileSync(join(dir, 'storage-schemas.conf'), '[all]\npattern = .*\nretentions = 1s:1h,1m:7d,1h:5y\n');
-  writeFileSync(join(dir, 'storage-aggregation.conf'), '[all]\npattern = .*\nxFilesFactor = 0\naggregationMethod = average\n');
-  const child: ChildProcess = spawn('carbon-cache', [`--config=${join(dir, 'carbon.conf')}`, `--pidfile=${join(dir, 'carbon.pid')}`, '--debug', 'start'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`carbon-cache did not start in 20 s: ${log.slice(-2000)}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      if (log.includes(`starting on ${picklePort}`) && log.includes(`starting on ${linePort}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`carbon-cache exited ${String(code)}: ${log.slice(-2000)}`));
-    });
-  });
+  const server = await startServerProcess({
+    name: 'carbon',
+    command: 'carbon-cache',
+    prepare: (dir) => {
+      const whisperDir = whisperDirOf(dir);
+      mkdirSync(whisperDir, { recursive: true });
+      mkdirSync(join(dir, 'log'));
+      writeFileSync(join(dir, 'carbon.conf'), [
+        '[cache]', `STORAGE_DIR = ${join(dir, 'storage')}`, `LOCAL_DATA_DIR = ${whisperDir}`, `WHITELISTS_DIR = ${join(dir, 'lists')}`,
+        `CONF_DIR = ${dir}`, `LOG_DIR = ${join(dir, 'log')}`, `PID_DIR = ${dir}`, 'USER =',
+        'MAX_CACHE_SIZE = inf', 'MAX_UPDATES_PER_SECOND = inf', 'MAX_CREATES_PER_MINUTE = inf',
+        'LINE_RECEIVER_INTERFACE = 127.0.0.1', `LINE_RECEIVER_PORT = ${linePort}`,
+        'PICKLE_RECEIVER_INTERFACE = 127.0.0.1', `PICKLE_RECEIVER_PORT = ${picklePort}`,
+        'CACHE_QUERY_INTERFACE = 127.0.0.1', `CACHE_QUERY_PORT = ${queryPort}`,
+        'ENABLE_UDP_LISTENER = False', 'WHISPER_AUTOFLUSH = True', 'WHISPER_SPARSE_CREATE = True',
+        'LOG_LISTENER_CONN_SUCCESS = False', 'LOG_UPDATES = False', '',
+      ].join('\n'));
+      writeFileSync(join(dir, 'storage-schemas.conf'), '[all]\npattern = .*\nretentions = 1s:1h,1m:7d,1h:5y\n');
+      writeFileSync(join(dir, 'storage-aggregation.conf'), '[all]\npattern = .*\nxFilesFactor = 0\naggregationMethod = average\n');
+    },
+    args: (dir) => [`--config=${join(dir, 'carbon.conf')}`, `--pidfile=${join(dir, 'carbon.pid')}`, '--debug', 'start'],
+    ready: (s) => Promise.all([s.waitForOutput(new RegExp(`starting on ${picklePort}`)), s.waitForOutput(new RegExp(`starting on ${linePort}`))]).then(() => undefined),
+  }, 20_000);
+  const whisperDir = whisperDirOf(server.dir);
 
   const fetchPoints = async (metric: string, from: number, until: number): Promise<Array<[number, number]>> => {
     const file = join(whisperDir, ...metric.split('.')) + '.wsp';
@@ -115,13 +105,6 @@ export async function startCarbon(): Promise<CarbonServer> {
       await sentinel(sentinels++);
       await sentinel(sentinels++);
     },
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }

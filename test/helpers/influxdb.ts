@@ -2,11 +2,9 @@
  * A private InfluxDB 1.x (Debian `influxdb`) for one test file: loopback ports, a temp data dir, no
  * usage reporting; ready when it logs that it listens on HTTP; stopped by its PID.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './hang-server.js';
+import { startServerProcess } from './server-process.js';
 
 /** The server's max-body-size (its default is 25 MB). */
 export const MAX_BODY_BYTES = 4_000_000;
@@ -21,10 +19,12 @@ export interface InfluxServer {
 }
 
 export async function startInfluxd(): Promise<InfluxServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'brine-influx-'));
   const [port, rpc] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn('influxd', ['-config', '/etc/influxdb/influxdb.conf'], {
-    env: {
+  const server = await startServerProcess({
+    name: 'influx',
+    command: 'influxd',
+    args: () => ['-config', '/etc/influxdb/influxdb.conf'],
+    env: (dir) => ({
       ...process.env,
       INFLUXDB_REPORTING_DISABLED: 'true',
       INFLUXDB_BIND_ADDRESS: `127.0.0.1:${rpc}`,
@@ -36,30 +36,9 @@ export async function startInfluxd(): Promise<InfluxServer> {
       // small enough that a test can send a point the server refuses as too large
       INFLUXDB_HTTP_MAX_BODY_SIZE: String(MAX_BODY_BYTES),
       INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`influxd did not start in 20 s: ${log.slice(-2000)}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      if (log.includes('Listening on HTTP')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`influxd exited ${String(code)}: ${log.slice(-2000)}`));
-    });
-  });
-  child.stdout?.removeAllListeners('data');
-  child.stderr?.removeAllListeners('data');
-  child.stdout?.resume();
-  child.stderr?.resume();
+    }),
+    ready: (s) => s.waitForOutput(/Listening on HTTP/),
+  }, 20_000);
 
   const query: InfluxServer['query'] = async (q, db) => {
     const params = new URLSearchParams({ q, epoch: 'u', ...(db === undefined ? {} : { db }) });
@@ -76,13 +55,6 @@ export async function startInfluxd(): Promise<InfluxServer> {
       if (result?.error !== undefined) throw new Error(`influx ${q}: ${result.error}`);
       return (result?.series ?? []).flatMap((s) => s.values.map((v) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) })));
     },
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }

@@ -1,4 +1,4 @@
-/** A test server process (memcached, etcd, a private redis-server): started with a private temp dir, stopped by its PID. */
+/** A test server process (memcached, etcd, a private redis-server, carbon-cache, influxd): started with a private temp dir, stopped by its PID. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,12 @@ export interface ServerProcess {
 export interface ServerSpec {
   name: string;
   command: string;
+  /** Writes what the server reads at start (config files) into its private dir. */
+  prepare?: (dir: string) => void;
   args: (dir: string) => string[];
   /** Resolves once the server accepts clients (a log line, a socket that answers…). */
   ready: (server: ServerProcess) => Promise<void>;
-  env?: NodeJS.ProcessEnv;
+  env?: (dir: string) => NodeJS.ProcessEnv;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -33,7 +35,8 @@ function exited(child: ChildProcess): Promise<void> {
 /** Starts the server and waits (at most `timeoutMs`) until `ready` resolves; a server that exits first fails with its output. */
 export async function startServerProcess(spec: ServerSpec, timeoutMs = 15_000): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), `brine-${spec.name}-`));
-  const child = spawn(spec.command, spec.args(dir), { stdio: ['ignore', 'pipe', 'pipe'], env: spec.env ?? process.env });
+  spec.prepare?.(dir);
+  const child = spawn(spec.command, spec.args(dir), { stdio: ['ignore', 'pipe', 'pipe'], env: spec.env?.(dir) ?? process.env });
   let log = '';
   const waiters = new Set<{ pattern: RegExp; resolve: () => void }>();
   const onData = (chunk: Buffer): void => {
