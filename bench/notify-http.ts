@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createReturner } from '../src/returners/slack-webhook.js';
 import { slackWebhook } from '../test/helpers/chat-services.js';
 import { makeTestCa, startHttpsReceiver } from '../test/helpers/https-receiver.js';
-import { flushQueuedReturns } from './notify-queue.js';
+import { flushQueuedReturns, receivedFigures } from './notify-queue.js';
 import { table } from './report.js';
 
 export interface NotifyHttpResult {
@@ -33,19 +33,15 @@ export async function benchNotifyHttp({ returns = 1_000, hosts = 100 } = {}): Pr
   const receiver = await startHttpsReceiver(ca, hook.service);
   const returner = createReturner({ opts: { 'slack_webhook.webhook': `${receiver.url}${HOOK}`, 'slack_webhook.ca_file': ca.caFile } });
   try {
-    const { seconds, pending } = await flushQueuedReturns('slack_webhook', returner, { returns, hosts });
+    const flush = await flushQueuedReturns('slack_webhook', returner, { returns, hosts });
     const keys = hook.accepted.map((p) => `${String(p.attachments[0]?.['author_name'])} ${String(p.attachments[0]?.['text'])}`);
     if (hook.violations.length > 0) console.error(`notify bench: ${hook.violations.length} requests broke Slack's contract: ${hook.violations[0]}`);
     return {
       returner: 'slack_webhook',
       returns,
-      received: hook.accepted.length,
-      duplicates: keys.length - new Set(keys).size,
-      seconds: Number(seconds.toFixed(3)),
-      messagesPerSecond: Math.round(hook.accepted.length / seconds),
+      ...receivedFigures(keys, flush),
       connectionsOpened: returner.connectionsOpened(),
       receiverConnections: receiver.connections(),
-      pending,
     };
   } finally {
     await returner.close();

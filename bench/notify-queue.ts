@@ -12,6 +12,17 @@ export interface QueuedFlush {
   pending: number;
 }
 
+/** What both benches report of one flush: messages received (by their (jid, id) keys), duplicates among them, rate. */
+export function receivedFigures(keys: readonly string[], { seconds, pending }: QueuedFlush) {
+  return {
+    received: keys.length,
+    duplicates: keys.length - new Set(keys).size,
+    seconds: Number(seconds.toFixed(3)),
+    messagesPerSecond: Math.round(keys.length / seconds),
+    pending,
+  };
+}
+
 export async function flushQueuedReturns(name: string, returner: Returner, { returns, hosts }: { returns: number; hosts: number }): Promise<QueuedFlush> {
   const dir = mkdtempSync(join(tmpdir(), `brine-bench-${name}-`));
   const cache = openLocalCache(join(dir, 'jobs.sqlite'));

@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { createReturner } from '../src/returners/smtp.js';
 import { startSmtpServer } from '../test/helpers/smtp.js';
-import { flushQueuedReturns } from './notify-queue.js';
+import { flushQueuedReturns, receivedFigures } from './notify-queue.js';
 import { table } from './report.js';
 
 export interface NotifySmtpResult {
@@ -27,17 +27,13 @@ export async function benchNotifySmtp({ returns = 1_000, hosts = 100 } = {}): Pr
   const server = await startSmtpServer();
   const returner = createReturner({ opts: { smtp: { from: 'salt@example.org', to: 'ops@example.org', host: '127.0.0.1', port: server.port } } });
   try {
-    const { seconds, pending } = await flushQueuedReturns('smtp', returner, { returns, hosts });
+    const flush = await flushQueuedReturns('smtp', returner, { returns, hosts });
     const keys = server.mails.map((m) => `${/^id: .*$/m.exec(m.text)?.[0] ?? ''}|${/^jid: .*$/m.exec(m.text)?.[0] ?? ''}`);
     return {
       returns,
-      received: server.mails.length,
-      duplicates: keys.length - new Set(keys).size,
-      seconds: Number(seconds.toFixed(3)),
-      messagesPerSecond: Math.round(server.mails.length / seconds),
+      ...receivedFigures(keys, flush),
       connectionsOpened: returner.connectionsOpened(),
       serverConnections: server.connections(),
-      pending,
     };
   } finally {
     await returner.close();

@@ -52,10 +52,13 @@ expect() { # expect WHAT EXPECTED ACTUAL
   fi
 }
 
-# node_modules hidden as well: the binary needs nothing from the tree
+# node_modules hidden as well: the binary needs nothing from the tree; and TMPDIR is noexec (nothing is extracted to run)
 unshare -m --propagation private sh -eu -c '
   mount -t tmpfs tmpfs "$1/node_modules"
   [ -z "$(ls -A "$1/node_modules")" ]
+  mkdir -p "$2/noexec-tmp"
+  mount -t tmpfs -o noexec tmpfs "$2/noexec-tmp"
+  export TMPDIR="$2/noexec-tmp"
   cd "$2"
   "$3/salt-ssh" --help >help.out
   "$3/salt-ssh" -c . --roster-file roster "*" test.ping --out json --out-indent -1 >ping.out
@@ -71,7 +74,7 @@ expect 'command -v node on the host' '{"local1": "no-node"}' "$(cat "$smoke/node
 expect 'jobs.list_jobs (jobs)' 2 "$(grep -c '"Function"' "$smoke/jobs.out")"
 expect 'brine salt-run --version' "salt-run" "$(cut -d' ' -f1 "$smoke/multi-call.out")"
 expect 'unknown function exit code' 64 "$(cat "$smoke/unknown-function.out")"
-echo "test-binary: smoke passed with node_modules on a tmpfs and no node on PATH ($(cat "$smoke/multi-call.out"))"
+echo "test-binary: smoke passed with node_modules on a tmpfs, a noexec TMPDIR and no node on PATH ($(cat "$smoke/multi-call.out"))"
 
 export BRINE_BIN_DIR=$bin
 started=$(date +%s)
